@@ -1,0 +1,470 @@
+/*
+ * airlock.h - the one public header of libairlock.
+ *
+ * Airlock is a Signal-protocol messaging core whose inbound path is gated by
+ * sender: a message from a sender the user has not accepted is decrypted,
+ * sealed into the store and shown as inert text; only accepted senders'
+ * content is decoded in full, and then only into the fixed whitelist display
+ * model declared below. Front ends draw that model; they never parse message
+ * bytes.
+ *
+ * Conventions (they hold for every function unless its comment says
+ * otherwise):
+ *  - Functions return airlock_err: AIRLOCK_OK (0) or a negative code.
+ *  - Out-parameters are set to NULL / 0 on entry and assigned only on success.
+ *  - Objects come in _new/_open and _free/_close pairs; _free(NULL) is a no-op
+ *    and wipes any secret the object held.
+ *  - Strings are UTF-8 and NUL-terminated. Every string the library hands out
+ *    has been through the sanitizer: no control, escape, bidi override or
+ *    invisible character reaches a display.
+ *  - Pointers handed out as "borrowed" live until the object they came from is
+ *    freed, unless stated otherwise.
+ *  - Thread safety: an airlock_ctx and everything obtained from it must be
+ *    used from one thread at a time. Distinct contexts are independent: the
+ *    library keeps no global mutable state. Free-standing functions
+ *    (airlock_render, airlock_strerror, airlock_version, model accessors on a
+ *    model you own) are safe from any thread.
+ *
+ * Memory the library returns as `char *` or `uint8_t *` for the caller to own
+ * is released with airlock_free().
+ */
+#ifndef AIRLOCK_AIRLOCK_H
+#define AIRLOCK_AIRLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define AIRLOCK_API __attribute__((visibility("default")))
+#define AIRLOCK_WUR __attribute__((warn_unused_result))
+#else
+#define AIRLOCK_API
+#define AIRLOCK_WUR
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define AIRLOCK_VERSION_MAJOR 0
+#define AIRLOCK_VERSION_MINOR 1
+#define AIRLOCK_VERSION_PATCH 0
+#define AIRLOCK_VERSION_STRING "0.1.0"
+
+/* The library's version string ("MAJOR.MINOR.PATCH"); static storage. */
+AIRLOCK_API const char *airlock_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors (append-only; values never change)                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef enum airlock_err {
+    AIRLOCK_OK = 0,
+    /* resources and programming errors */
+    AIRLOCK_ERR_NOMEM = -1,             /* an allocation failed */
+    AIRLOCK_ERR_ARG = -2,               /* invalid argument (caller bug) */
+    AIRLOCK_ERR_STATE = -3,             /* not valid in the current state */
+    AIRLOCK_ERR_UNSUPPORTED = -4,       /* feature not available here */
+    /* hostile or broken input */
+    AIRLOCK_ERR_TRUNCATED = -10,        /* input ends before a field does */
+    AIRLOCK_ERR_MALFORMED = -11,        /* input violates its format */
+    AIRLOCK_ERR_TOO_LARGE = -12,        /* input exceeds a named maximum */
+    /* authentication and trust */
+    AIRLOCK_ERR_AUTH = -20,             /* MAC / AEAD tag / signature failed */
+    AIRLOCK_ERR_UNTRUSTED_IDENTITY = -21, /* identity key does not match */
+    AIRLOCK_ERR_DUPLICATE = -22,        /* replayed or already-seen message */
+    AIRLOCK_ERR_NO_SESSION = -23,       /* no session with that device */
+    AIRLOCK_ERR_PASSPHRASE = -24,       /* wrong passphrase */
+    AIRLOCK_ERR_BLOCKED = -25,          /* the peer is blocked */
+    AIRLOCK_ERR_LIMITED = -26,          /* dropped by a rate limit */
+    AIRLOCK_ERR_CRYPTO = -27,           /* internal cryptographic failure */
+    /* store and I/O */
+    AIRLOCK_ERR_STORE = -30,            /* database error */
+    AIRLOCK_ERR_CORRUPT = -31,          /* database or sealed blob damaged */
+    AIRLOCK_ERR_SCHEMA = -32,           /* database from a newer schema */
+    AIRLOCK_ERR_IO = -40,               /* file system error */
+    AIRLOCK_ERR_PERM = -41,             /* unsafe file permissions */
+    AIRLOCK_ERR_NOT_FOUND = -42,        /* no such account, contact, ... */
+    AIRLOCK_ERR_EXISTS = -43,           /* already exists */
+    AIRLOCK_ERR_TIMEOUT = -44,          /* an operation timed out */
+    /* network */
+    AIRLOCK_ERR_NET = -50,              /* transport failure */
+    AIRLOCK_ERR_TLS = -51               /* TLS or certificate failure */
+} airlock_err;
+
+/* A short English description of `err`; static storage, never NULL. */
+AIRLOCK_API const char *airlock_strerror(airlock_err err);
+
+/* Release memory the library handed to the caller (strings, byte buffers).
+ * airlock_free(NULL) is a no-op. */
+AIRLOCK_API void airlock_free(void *p);
+
+/* ------------------------------------------------------------------------ */
+/* Allocator                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* An optional allocator for Airlock's own allocations (the display model,
+ * the render path, the inbound pipeline). Third-party libraries (SQLite,
+ * libsignal, OpenSSL) keep their own allocators. `realloc` may be NULL. */
+typedef struct airlock_allocator {
+    void *(*alloc)(size_t size, void *user_data);
+    void *(*realloc)(void *p, size_t size, void *user_data);
+    void (*free)(void *p, void *user_data);
+    void *user_data;
+} airlock_allocator;
+
+/* ------------------------------------------------------------------------ */
+/* Trust and the display model                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef enum airlock_trust {
+    AIRLOCK_TRUST_UNKNOWN = 0,   /* message request: inert text only */
+    AIRLOCK_TRUST_ACCEPTED = 1,  /* contact: full decoder, whitelist model */
+    AIRLOCK_TRUST_VERIFIED = 2,  /* accepted and safety number compared */
+    AIRLOCK_TRUST_BLOCKED = 3    /* dropped before decryption */
+} airlock_trust;
+
+/* The fixed set of span styles. Nothing else is ever drawn. */
+#define AIRLOCK_STYLE_BOLD    (1u << 0)
+#define AIRLOCK_STYLE_ITALIC  (1u << 1)
+#define AIRLOCK_STYLE_STRIKE  (1u << 2)
+#define AIRLOCK_STYLE_MONO    (1u << 3)
+#define AIRLOCK_STYLE_PRE     (1u << 4)
+#define AIRLOCK_STYLE_QUOTE   (1u << 5)
+#define AIRLOCK_STYLE_SPOILER (1u << 6)
+#define AIRLOCK_STYLE_LINK    (1u << 7)
+
+/* What the bytes handed to airlock_render are. */
+typedef enum airlock_input {
+    AIRLOCK_INPUT_FRAME = 0,     /* content frame v1 (docs/WIRE-FORMAT.md) */
+    AIRLOCK_INPUT_BODY = 1       /* bare body text (XMPP / OMEMO payload) */
+} airlock_input;
+
+/* Largest input airlock_render accepts (bytes). */
+#define AIRLOCK_RENDER_MAX 262144u
+
+/* One span of sanitized text. Fields are only ever appended to this struct;
+ * the library allocates it, so reading a newer one is safe. */
+typedef struct airlock_span {
+    const char *text;        /* sanitized UTF-8, NUL-terminated */
+    size_t len;              /* bytes in text, without the NUL */
+    uint32_t style;          /* AIRLOCK_STYLE_* bits */
+    const char *href;        /* link target when style has LINK, else NULL */
+    uint32_t quote_depth;    /* block-quote nesting (1..8) when QUOTE */
+} airlock_span;
+
+/* Metadata of an allowed attachment (accepted senders only). */
+typedef struct airlock_attachment {
+    const char *mime;        /* one of the allowed types */
+    const char *name;        /* sanitized, path separators removed */
+    uint64_t size;           /* size the sender claims, in bytes */
+} airlock_attachment;
+
+typedef struct airlock_model airlock_model;
+
+/* Render `len` bytes of `in` for a sender of trust `trust`.
+ *
+ * UNKNOWN (and any device whose identity changed, which callers pass as
+ * UNKNOWN) takes the inert path: only the body is read, sanitized, shown
+ * without styles or links. ACCEPTED and VERIFIED take the full decoder and
+ * the XEP-0393 styling parser. BLOCKED renders nothing but a notice.
+ * Malformed input is not an error: it yields a model with a notice (and
+ * airlock_model_malformed() true). `al` may be NULL for malloc.
+ * Returns AIRLOCK_ERR_TOO_LARGE when len > AIRLOCK_RENDER_MAX,
+ * AIRLOCK_ERR_ARG, AIRLOCK_ERR_NOMEM. The caller frees *out with
+ * airlock_model_free(). Thread-safe. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_render(
+    const uint8_t *in, size_t len, airlock_trust trust, airlock_input kind,
+    const airlock_allocator *al, airlock_model **out);
+
+AIRLOCK_API void airlock_model_free(airlock_model *m);
+
+AIRLOCK_API airlock_trust airlock_model_trust(const airlock_model *m);
+AIRLOCK_API size_t airlock_model_span_count(const airlock_model *m);
+/* Borrowed; NULL when i is out of range. */
+AIRLOCK_API const airlock_span *airlock_model_span(const airlock_model *m,
+                                                   size_t i);
+AIRLOCK_API size_t airlock_model_attachment_count(const airlock_model *m);
+AIRLOCK_API const airlock_attachment *airlock_model_attachment(
+    const airlock_model *m, size_t i);
+/* Counts of what was not shown: attachments (type not allowed, or any
+ * attachment from a non-accepted sender) and other fields (unknown tags,
+ * reactions, receipts, anything after the body on the inert path). */
+AIRLOCK_API void airlock_model_withheld(const airlock_model *m,
+                                        uint32_t *attachments,
+                                        uint32_t *fields);
+AIRLOCK_API size_t airlock_model_notice_count(const airlock_model *m);
+/* Borrowed sanitized notice text; NULL when out of range. */
+AIRLOCK_API const char *airlock_model_notice(const airlock_model *m,
+                                             size_t i);
+/* True when the input violated the frame format (a security event). */
+AIRLOCK_API int airlock_model_malformed(const airlock_model *m);
+
+/* Serialize to the JSON documented in docs/WIRE-FORMAT.md; *out is
+ * NUL-terminated, freed with airlock_free(). */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_model_to_json(
+    const airlock_model *m, char **out, size_t *out_len);
+/* Terminal-safe text: spans joined, notices on their own lines as
+ * "[notice] ...". Freed with airlock_free(). */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_model_to_text(
+    const airlock_model *m, char **out, size_t *out_len);
+
+/* Sanitize arbitrary bytes into displayable UTF-8 (the same sanitizer every
+ * body, name and notice goes through). Freed with airlock_free(). */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_sanitize(const uint8_t *in,
+                                                     size_t len, char **out,
+                                                     size_t *out_len);
+
+/* Display width in terminal columns of one UTF-8 string (utf8proc widths:
+ * wide CJK and emoji count 2, combining marks 0). */
+AIRLOCK_API size_t airlock_text_width(const char *s, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Account context                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct airlock_ctx airlock_ctx;
+
+typedef enum airlock_transport {
+    AIRLOCK_TRANSPORT_LOCAL = 1,  /* shared SQLite mailbox on this machine */
+    AIRLOCK_TRANSPORT_XMPP = 2    /* XMPP with OMEMO */
+} airlock_transport;
+
+typedef enum airlock_event_kind {
+    AIRLOCK_EVENT_MESSAGE = 1,    /* a message (in or out) to show */
+    AIRLOCK_EVENT_REQUEST = 2,    /* a message from a non-accepted sender */
+    AIRLOCK_EVENT_RERENDER = 3,   /* a conversation must be redrawn */
+    AIRLOCK_EVENT_SECURITY = 4,   /* a security event was recorded */
+    AIRLOCK_EVENT_RECEIPT = 5,    /* a delivery/read receipt arrived */
+    AIRLOCK_EVENT_TRANSPORT = 6,  /* transport state changed */
+    AIRLOCK_EVENT_CONTACTS = 7    /* contact list / trust changed */
+} airlock_event_kind;
+
+typedef enum airlock_sec_kind {
+    AIRLOCK_SEC_MALFORMED_ENVELOPE = 1,
+    AIRLOCK_SEC_DECRYPT_FAILED = 2,
+    AIRLOCK_SEC_RATE_LIMITED = 3,
+    AIRLOCK_SEC_BLOCKED_DROP = 4,
+    AIRLOCK_SEC_IDENTITY_CHANGED = 5,
+    AIRLOCK_SEC_UNDECODABLE_FRAME = 6,
+    AIRLOCK_SEC_DUPLICATE = 7,
+    AIRLOCK_SEC_OVERSIZED = 8,
+    AIRLOCK_SEC_DECODER_CRASH = 9,
+    AIRLOCK_SEC_NO_PASSPHRASE = 10,
+    AIRLOCK_SEC_SPOOFED_STANZA = 11,
+    AIRLOCK_SEC_UNENCRYPTED = 12
+} airlock_sec_kind;
+
+/* Short stable name of a security event kind ("blocked_drop", ...). */
+AIRLOCK_API const char *airlock_sec_kind_name(airlock_sec_kind k);
+
+/* One recorded security event; all strings borrowed. */
+typedef struct airlock_security_event {
+    int64_t id;
+    int64_t time_ms;              /* first occurrence, ms since the epoch */
+    int64_t last_ms;              /* latest occurrence */
+    airlock_sec_kind kind;
+    const char *sender;           /* sanitized address, "" when none */
+    uint32_t count;               /* occurrences folded into this event */
+    const char *detail;           /* sanitized, never key or message text */
+} airlock_security_event;
+
+typedef enum airlock_msg_state {
+    AIRLOCK_MSG_RECEIVED = 0,
+    AIRLOCK_MSG_QUEUED = 1,       /* outgoing, not yet handed to transport */
+    AIRLOCK_MSG_SENT = 2,
+    AIRLOCK_MSG_DELIVERED = 3,
+    AIRLOCK_MSG_READ = 4
+} airlock_msg_state;
+
+/* One message as a front end draws it; all pointers borrowed. */
+typedef struct airlock_message {
+    uint8_t id[16];
+    const char *conversation;     /* peer address */
+    const char *from;             /* sender address (own for outgoing) */
+    uint32_t device;              /* sender device id */
+    int64_t time_ms;              /* sender's timestamp */
+    int64_t received_ms;          /* local arrival time */
+    int outgoing;
+    airlock_msg_state state;
+    const airlock_model *model;   /* the display model */
+} airlock_message;
+
+/* An event delivered to the callback. Everything it points to is borrowed
+ * for the duration of the callback only. */
+typedef struct airlock_event {
+    airlock_event_kind kind;
+    const char *conversation;             /* peer address or NULL */
+    const airlock_message *message;       /* MESSAGE, REQUEST */
+    const airlock_security_event *security; /* SECURITY */
+    int transport_up;                     /* TRANSPORT */
+} airlock_event;
+
+typedef void (*airlock_event_cb)(const airlock_event *ev, void *user_data);
+
+/* Account configuration. Always start from airlock_config_init(); fields
+ * are only ever appended, and struct_size tells the library which exist. */
+typedef struct airlock_config {
+    size_t struct_size;           /* set by airlock_config_init */
+    const char *home;             /* data root; account dir home/<account> */
+    const char *account;          /* own address, e.g. "alice@example.org" */
+    const char *passphrase;       /* NULL with no_passphrase */
+    size_t passphrase_len;
+    int no_passphrase;            /* explicit: key file instead of Argon2id */
+    airlock_transport transport;
+    const char *relay_path;       /* local mailbox; NULL for the default */
+    const char *xmpp_host;        /* NULL: from the address */
+    uint16_t xmpp_port;           /* 0: 5222 */
+    int xmpp_tls;                 /* 0 verify, 1 trust, 2 disable (loopback) */
+    const char *xmpp_password;
+    int sandbox;                  /* decoder in a seccomp worker (default 1) */
+    const airlock_allocator *allocator; /* NULL: malloc */
+    airlock_event_cb on_event;    /* may be NULL */
+    void *user_data;
+    const char *debug_log;        /* path of a debug log, or NULL */
+} airlock_config;
+
+/* Fill `cfg` with defaults: home from $XDG_DATA_HOME/airlock (or
+ * ~/.local/share/airlock), local transport, sandbox on. */
+AIRLOCK_API void airlock_config_init(airlock_config *cfg);
+
+/* Create a new account in cfg->home (identity key, device id, prekeys) and
+ * publish its bundle to the transport. AIRLOCK_ERR_EXISTS if present. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_account_create(
+    const airlock_config *cfg);
+
+/* Open an existing account. Wrong passphrase: AIRLOCK_ERR_PASSPHRASE.
+ * Caller closes with airlock_close(). */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_open(const airlock_config *cfg,
+                                                 airlock_ctx **out);
+/* Close, wiping every key in memory. NULL is a no-op. */
+AIRLOCK_API void airlock_close(airlock_ctx *ctx);
+
+/* A file descriptor that becomes readable when airlock_step() has work.
+ * Borrowed: valid until airlock_close(). */
+AIRLOCK_API int airlock_fd(const airlock_ctx *ctx);
+
+/* Do pending work, waiting at most timeout_ms (0: do not wait; -1: wait
+ * until something happens). Events are delivered from inside this call.
+ * Returns AIRLOCK_OK, or a transport / store error (the context stays
+ * usable). */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_step(airlock_ctx *ctx,
+                                                 int timeout_ms);
+
+/* The own address; borrowed. */
+AIRLOCK_API const char *airlock_account(const airlock_ctx *ctx);
+AIRLOCK_API uint32_t airlock_device_id(const airlock_ctx *ctx);
+/* Whether the transport is connected. */
+AIRLOCK_API int airlock_transport_up(const airlock_ctx *ctx);
+
+/* Send body text to `to` (becomes a content frame with field body). The
+ * recipient becomes an accepted contact: writing to someone is consent.
+ * id_out (may be NULL) receives the message id. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_send_text(airlock_ctx *ctx,
+    const char *to, const char *text, size_t len, uint8_t id_out[16]);
+/* Send a prepared content frame v1. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_send_frame(airlock_ctx *ctx,
+    const char *to, const uint8_t *frame, size_t len, uint8_t id_out[16]);
+
+/* Contacts and conversations --------------------------------------------- */
+
+typedef struct airlock_contact {
+    const char *address;          /* sanitized */
+    const char *label;            /* sanitized display label */
+    airlock_trust trust;
+    int identity_changed;         /* a device's key changed, not acknowledged */
+    int64_t last_ms;              /* time of the newest message, 0 if none */
+    uint32_t messages;            /* stored messages */
+    uint32_t unread;
+} airlock_contact;
+
+typedef struct airlock_contact_list airlock_contact_list;
+
+#define AIRLOCK_LIST_CHATS    (1u << 0)  /* accepted and verified */
+#define AIRLOCK_LIST_REQUESTS (1u << 1)  /* unknown senders */
+#define AIRLOCK_LIST_BLOCKED  (1u << 2)
+#define AIRLOCK_LIST_ALL      (7u)
+
+/* Contacts matching `which`, newest conversation first. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_contacts(airlock_ctx *ctx,
+    unsigned which, airlock_contact_list **out);
+AIRLOCK_API size_t airlock_contact_list_count(const airlock_contact_list *l);
+AIRLOCK_API const airlock_contact *airlock_contact_list_get(
+    const airlock_contact_list *l, size_t i);
+AIRLOCK_API void airlock_contact_list_free(airlock_contact_list *l);
+
+/* Trust changes. accept: re-renders the sender's stored messages through
+ * the full decoder (RERENDER event). block: later envelopes are dropped
+ * before decryption. delete: removes a request and its messages. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_accept(airlock_ctx *ctx,
+                                                   const char *addr);
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_block(airlock_ctx *ctx,
+                                                  const char *addr);
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_unblock(airlock_ctx *ctx,
+                                                    const char *addr);
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_delete_request(airlock_ctx *ctx,
+                                                           const char *addr);
+/* Mark the conversation read up to now. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_mark_read(airlock_ctx *ctx,
+                                                      const char *addr);
+
+/* History ----------------------------------------------------------------- */
+
+typedef struct airlock_message_list airlock_message_list;
+
+/* Up to `limit` messages of the conversation with `addr`, newest first,
+ * strictly older than `cursor` (0: from the newest). Only that page is read
+ * from the store. Each message is rendered for the sender's current trust. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_history(airlock_ctx *ctx,
+    const char *addr, int64_t cursor, size_t limit,
+    airlock_message_list **out);
+AIRLOCK_API size_t airlock_message_list_count(const airlock_message_list *l);
+AIRLOCK_API const airlock_message *airlock_message_list_get(
+    const airlock_message_list *l, size_t i);
+/* Cursor for the next (older) page; 0 when there is none. */
+AIRLOCK_API int64_t airlock_message_list_cursor(
+    const airlock_message_list *l);
+AIRLOCK_API void airlock_message_list_free(airlock_message_list *l);
+
+/* Safety numbers and identity --------------------------------------------- */
+
+/* Length of a safety number string: 60 digits in 12 groups of 5 with
+ * spaces, plus NUL. */
+#define AIRLOCK_SAFETY_NUMBER_LEN 72
+
+/* The safety number for own identity and `addr`'s (both sides compute the
+ * same digits). */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_safety_number(airlock_ctx *ctx,
+    const char *addr, char out[AIRLOCK_SAFETY_NUMBER_LEN]);
+/* Record that the user compared the safety number: trust becomes VERIFIED. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_verify(airlock_ctx *ctx,
+                                                   const char *addr);
+/* Acknowledge changed identity keys of `addr`'s devices: their messages
+ * leave the inert path again. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_ack_identity(airlock_ctx *ctx,
+                                                         const char *addr);
+
+/* Security events ----------------------------------------------------------- */
+
+typedef struct airlock_event_list airlock_event_list;
+
+/* Recorded security events, newest first, at most `limit` (0: 1000). */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_security_events(airlock_ctx *ctx,
+    size_t limit, airlock_event_list **out);
+AIRLOCK_API size_t airlock_event_list_count(const airlock_event_list *l);
+AIRLOCK_API const airlock_security_event *airlock_event_list_get(
+    const airlock_event_list *l, size_t i);
+AIRLOCK_API void airlock_event_list_free(airlock_event_list *l);
+/* Number of events recorded since the last call to
+ * airlock_security_events_seen(). */
+AIRLOCK_API uint32_t airlock_security_events_unseen(airlock_ctx *ctx);
+AIRLOCK_API void airlock_security_events_seen(airlock_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AIRLOCK_AIRLOCK_H */
