@@ -11,3 +11,15 @@ pkg_check_modules(STROPHE REQUIRED IMPORTED_TARGET libstrophe)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
+
+# airlock_layer(NAME DEPS ...): one static library per layer directory from
+# the .c files in it; dependencies point down the ladder only.
+function(airlock_layer name)
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.c)
+  if(NOT srcs)
+    return()
+  endif()
+  add_library(airlock_${name} STATIC ${srcs})
+  target_include_directories(airlock_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(airlock_${name} PUBLIC ${ARGN})
+endfunction()
