@@ -176,6 +176,23 @@ out:
     return err;
 }
 
+void base_hash32(const uint8_t *in, size_t n, uint8_t out[32])
+{
+    crypto_generichash(out, 32, in, n, NULL, 0);
+}
+
+uint64_t base_hash64(const uint8_t key[16], const void *in, size_t n)
+{
+    uint8_t h[8];
+    uint64_t v = 0;
+    int i;
+
+    crypto_shorthash(h, in, n, key);
+    for (i = 7; i >= 0; i--)
+        v = v << 8 | h[i];
+    return v;
+}
+
 int64_t base_now_ms(void)
 {
     struct timespec ts;

@@ -152,6 +152,11 @@ airlock_err base_pwhash(const char *pass, size_t pass_n,
                         const uint8_t salt[BASE_PWHASH_SALT],
                         base_pwhash_cost cost, uint8_t out[32]) BASE_WUR;
 
+/* ---- hashing (BLAKE2b-256; not for passwords) ---- */
+void base_hash32(const uint8_t *in, size_t n, uint8_t out[32]);
+/* 64-bit keyed hash for in-memory tables (SipHash-2-4). */
+uint64_t base_hash64(const uint8_t key[16], const void *in, size_t n);
+
 /* ---- misc ---- */
 int64_t base_now_ms(void);
 int64_t base_mono_ms(void);

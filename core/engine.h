@@ -1,0 +1,95 @@
+/*
+ * engine.h - the account context and what the engine's files share.
+ * Private to core/.
+ */
+#ifndef AIRLOCK_CORE_ENGINE_H
+#define AIRLOCK_CORE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "airlock/airlock.h"
+#include "base/base.h"
+#include "crypto/crypto.h"
+#include "net/net.h"
+#include "store/store.h"
+
+/* Rate limits for senders that are not accepted (checked before
+ * decryption). Defaults from the design: burst 10 then 1 per minute per
+ * sender; 100 per hour from all unknown senders together; at most 1000
+ * stored request messages. */
+#define ENGINE_RL_SENDER_BURST 10.0
+#define ENGINE_RL_SENDER_PER_MS (60.0 * 1000.0)
+#define ENGINE_RL_GLOBAL_BURST 100.0
+#define ENGINE_RL_GLOBAL_PER_MS (36.0 * 1000.0)      /* 100 per hour */
+#define ENGINE_RL_STORED_REQUESTS_MAX 1000u
+/* In-memory rate-limit table: bounded whatever the number of senders. */
+#define ENGINE_RL_SLOTS 1024u
+
+#define ENGINE_BATCH_MAX 256u        /* envelopes per store transaction */
+#define ENGINE_PREKEY_LOW 20u        /* replenish one-time prekeys below */
+#define ENGINE_EVENT_FOLD_MS (60 * 1000)
+#define ENGINE_HISTORY_PAGE_MAX 1000u
+
+typedef struct rl_slot {
+    uint64_t hash;                   /* 0: free */
+    double tokens;
+    int64_t updated_ms;
+} rl_slot;
+
+struct airlock_ctx {
+    const airlock_allocator *al;
+    airlock_event_cb on_event;
+    void *user_data;
+    char account[STORE_ADDR_MAX + 1];
+    char home[4096];
+    char dir[4096];                  /* home/account */
+    store *st;
+    crypto_ctx *cr;
+    net_transport *net;
+    int epfd;                        /* what airlock_fd() returns */
+    uint32_t device_id;
+    int64_t events_seen_id;
+    /* rate limits (unknown senders) */
+    rl_slot rl[ENGINE_RL_SLOTS];
+    double rl_global_tokens;
+    int64_t rl_global_ms;
+    bool send_receipts;
+    int sandbox;
+};
+
+/* Translate trust for rendering a message from (sender, device). */
+airlock_trust engine_render_trust(airlock_ctx *ctx, const char *sender,
+                                  uint32_t device, airlock_trust contact);
+
+/* Render stored content for display (through the sandboxed decoder when
+ * it is on). */
+airlock_err engine_render(airlock_ctx *ctx, const uint8_t *content, size_t n,
+                          store_content_kind kind, airlock_trust trust,
+                          airlock_model **out);
+
+/* Record a security event and tell the front end. */
+void engine_security(airlock_ctx *ctx, airlock_sec_kind kind,
+                     const char *sender, const char *detail);
+
+void engine_emit(airlock_ctx *ctx, const airlock_event *ev);
+
+/* Inbound: fetch, process and acknowledge everything waiting. */
+airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled);
+
+/* Outbound: encrypt and hand a frame to the transport. */
+airlock_err engine_send(airlock_ctx *ctx, const char *to,
+                        const uint8_t *frame, size_t n, bool store_copy,
+                        uint8_t id_out[16]);
+
+/* Rate limiting for a non-accepted sender; true when allowed. */
+bool engine_rl_allow(airlock_ctx *ctx, const char *sender, int64_t now_ms);
+
+/* Valid address for the API: non-empty UTF-8 identifier <= 255 bytes. */
+bool engine_addr_ok(const char *addr);
+
+/* Publish more one-time prekeys when few are left. */
+airlock_err engine_replenish_prekeys(airlock_ctx *ctx);
+
+#endif /* AIRLOCK_CORE_ENGINE_H */
