@@ -53,10 +53,16 @@ struct airlock_ctx {
     int64_t events_seen_id;
     /* rate limits (unknown senders) */
     rl_slot rl[ENGINE_RL_SLOTS];
+    uint8_t rl_key[16];              /* SipHash key of the table */
     double rl_global_tokens;
     int64_t rl_global_ms;
     bool send_receipts;
     int sandbox;
+    /* sends batched between airlock_batch_begin/end */
+    unsigned batch_depth;
+    bool batch_dirty;                /* outbox rows waiting for flush */
+    bool prekeys_used;               /* replenish after this batch */
+    uint64_t decrypts;               /* Signal decryptions attempted */
 };
 
 /* Translate trust for rendering a message from (sender, device). */
@@ -83,11 +89,20 @@ airlock_err engine_send(airlock_ctx *ctx, const char *to,
                         const uint8_t *frame, size_t n, bool store_copy,
                         uint8_t id_out[16]);
 
+/* Load the persisted global bucket; key the table. */
+void engine_rl_load(airlock_ctx *ctx);
 /* Rate limiting for a non-accepted sender; true when allowed. */
 bool engine_rl_allow(airlock_ctx *ctx, const char *sender, int64_t now_ms);
 
 /* Valid address for the API: non-empty UTF-8 identifier <= 255 bytes. */
 bool engine_addr_ok(const char *addr);
+
+/* Retry sends a crash or a transport failure left in the outbox. */
+airlock_err engine_outbox_flush(airlock_ctx *ctx);
+
+/* The sandboxed decoder worker (core/sandbox.c). */
+airlock_err engine_sandbox_start(airlock_ctx *ctx);
+void engine_sandbox_stop(airlock_ctx *ctx);
 
 /* Publish more one-time prekeys when few are left. */
 airlock_err engine_replenish_prekeys(airlock_ctx *ctx);

@@ -200,6 +200,9 @@ airlock_err store_msg_get(store *s, const uint8_t id[16], store_msg_cb cb,
                           void *arg);
 airlock_err store_msg_set_state(store *s, const uint8_t id[16],
                                 airlock_msg_state st);
+/* Delete one message (e.g. a receipt that is bookkeeping, not content);
+ * its dedup key stays recorded so a redelivery is still recognised. */
+airlock_err store_msg_delete(store *s, const uint8_t id[16]);
 /* Count of stored messages from senders with trust UNKNOWN. */
 airlock_err store_msg_request_count(store *s, uint32_t *n);
 

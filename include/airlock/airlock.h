@@ -326,6 +326,8 @@ typedef struct airlock_config {
     airlock_event_cb on_event;    /* may be NULL */
     void *user_data;
     const char *debug_log;        /* path of a debug log, or NULL */
+    int send_receipts;            /* delivery receipts to accepted contacts
+                                     (default 1); never to anyone else */
 } airlock_config;
 
 /* Fill `cfg` with defaults: home from $XDG_DATA_HOME/airlock (or
@@ -369,6 +371,11 @@ AIRLOCK_API AIRLOCK_WUR airlock_err airlock_send_text(airlock_ctx *ctx,
 /* Send a prepared content frame v1. */
 AIRLOCK_API AIRLOCK_WUR airlock_err airlock_send_frame(airlock_ctx *ctx,
     const char *to, const uint8_t *frame, size_t len, uint8_t id_out[16]);
+
+/* Group several sends into one durable commit (one store transaction and
+ * one transport transaction) until airlock_batch_end(). Nesting counts. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_batch_begin(airlock_ctx *ctx);
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_batch_end(airlock_ctx *ctx);
 
 /* Contacts and conversations --------------------------------------------- */
 
