@@ -213,6 +213,23 @@ AIRLOCK_API AIRLOCK_WUR airlock_err airlock_model_to_json(
 AIRLOCK_API AIRLOCK_WUR airlock_err airlock_model_to_text(
     const airlock_model *m, char **out, size_t *out_len);
 
+/* Building content frames (for front ends that send more than text). */
+typedef struct airlock_frame_attachment {
+    const char *mime;             /* ASCII, <= 64 bytes */
+    const char *name;             /* UTF-8, <= 255 bytes */
+    uint64_t size;
+    const uint8_t *sha256;        /* 32 bytes or NULL */
+    const uint8_t *key;           /* 32 bytes or NULL */
+    const char *locator;          /* <= 2048 bytes or NULL */
+} airlock_frame_attachment;
+
+/* Encode a content frame v1 with a body (may be NULL), an optional reply
+ * target and up to 8 attachments. *out is freed with airlock_free(). */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_frame_encode(
+    const char *body, size_t body_len, const uint8_t *reply_to16,
+    const airlock_frame_attachment *atts, size_t natts, uint8_t **out,
+    size_t *out_len);
+
 /* Sanitize arbitrary bytes into displayable UTF-8 (the same sanitizer every
  * body, name and notice goes through). Freed with airlock_free(). */
 AIRLOCK_API AIRLOCK_WUR airlock_err airlock_sanitize(const uint8_t *in,
