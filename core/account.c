@@ -1,0 +1,388 @@
+/*
+ * account.c - configuration, account creation, opening and closing the
+ * account context, and the step loop a front end drives from its poll.
+ */
+#include "core/engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ACCOUNT_PREKEYS 100u
+#define RELAY_DEFAULT_NAME "local-relay.db"
+
+AIRLOCK_API void airlock_config_init(airlock_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->struct_size = sizeof *cfg;
+    cfg->transport = AIRLOCK_TRANSPORT_LOCAL;
+    cfg->sandbox = 1;
+    cfg->send_receipts = 1;
+}
+
+bool engine_addr_ok(const char *addr)
+{
+    size_t n;
+
+    if (addr == NULL)
+        return false;
+    n = strlen(addr);
+    if (n == 0 || n > STORE_ADDR_MAX)
+        return false;
+    return base_utf8_ident((const uint8_t *)addr, n);
+}
+
+/* An address names a directory under home: it must not escape it. */
+static bool addr_path_ok(const char *addr)
+{
+    return engine_addr_ok(addr) && strchr(addr, '/') == NULL &&
+           strcmp(addr, ".") != 0 && strcmp(addr, "..") != 0 &&
+           addr[0] != '.';
+}
+
+static airlock_err default_home(char *out, size_t cap)
+{
+    const char *x = getenv("XDG_DATA_HOME");
+    const char *h = getenv("HOME");
+    int n;
+
+    if (x != NULL && x[0] == '/')
+        n = snprintf(out, cap, "%s/airlock", x);
+    else if (h != NULL && h[0] != '\0')
+        n = snprintf(out, cap, "%s/.local/share/airlock", h);
+    else
+        return AIRLOCK_ERR_ARG;
+    return n > 0 && (size_t)n < cap ? AIRLOCK_OK : AIRLOCK_ERR_ARG;
+}
+
+/* mkdir -p with mode 0700 for the components we create. */
+static airlock_err make_dirs(const char *path)
+{
+    char tmp[4096];
+    size_t n = strlen(path), i;
+
+    if (n == 0 || n >= sizeof tmp)
+        return AIRLOCK_ERR_ARG;
+    memcpy(tmp, path, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (tmp[i] != '/' && tmp[i] != '\0')
+            continue;
+        tmp[i] = '\0';
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+            return AIRLOCK_ERR_IO;
+        tmp[i] = path[i];
+    }
+    return AIRLOCK_OK;
+}
+
+typedef struct paths {
+    char home[4096];
+    char dir[4096];
+    char relay[4096];
+} paths;
+
+static airlock_err resolve_paths(const airlock_config *cfg, paths *p)
+{
+    airlock_err err;
+    int n;
+
+    if (cfg->home != NULL && cfg->home[0] != '\0') {
+        if (strlen(cfg->home) >= sizeof p->home)
+            return AIRLOCK_ERR_ARG;
+        memcpy(p->home, cfg->home, strlen(cfg->home) + 1);
+    } else if ((err = default_home(p->home, sizeof p->home)) != AIRLOCK_OK) {
+        return err;
+    }
+    n = snprintf(p->dir, sizeof p->dir, "%s/%s", p->home, cfg->account);
+    if (n < 0 || (size_t)n >= sizeof p->dir)
+        return AIRLOCK_ERR_ARG;
+    if (cfg->relay_path != NULL && cfg->relay_path[0] != '\0') {
+        if (strlen(cfg->relay_path) >= sizeof p->relay)
+            return AIRLOCK_ERR_ARG;
+        memcpy(p->relay, cfg->relay_path, strlen(cfg->relay_path) + 1);
+    } else {
+        n = snprintf(p->relay, sizeof p->relay, "%s/%s", p->home,
+                     RELAY_DEFAULT_NAME);
+        if (n < 0 || (size_t)n >= sizeof p->relay)
+            return AIRLOCK_ERR_ARG;
+    }
+    return AIRLOCK_OK;
+}
+
+static airlock_err check_config(const airlock_config *cfg)
+{
+    if (cfg == NULL || cfg->struct_size < sizeof(airlock_config))
+        return AIRLOCK_ERR_ARG;
+    if (!addr_path_ok(cfg->account))
+        return AIRLOCK_ERR_ARG;
+    if (cfg->transport != AIRLOCK_TRANSPORT_LOCAL)
+        return AIRLOCK_ERR_UNSUPPORTED;
+    if (!cfg->no_passphrase && cfg->passphrase == NULL)
+        return AIRLOCK_ERR_ARG;
+    return AIRLOCK_OK;
+}
+
+static void fill_store_args(const airlock_config *cfg, const char *dir,
+                            bool create, store_open_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->dir = dir;
+    a->passphrase = cfg->passphrase;
+    a->passphrase_len = cfg->passphrase != NULL ?
+        (cfg->passphrase_len != 0 ? cfg->passphrase_len :
+         strlen(cfg->passphrase)) : 0;
+    a->mode = cfg->no_passphrase ? STORE_NO_PASSPHRASE : STORE_PASSPHRASE;
+    a->create = create;
+    a->fast_kdf = false;
+}
+
+/* Publish the own bundle and every unpublished one-time prekey. */
+static airlock_err publish_all(crypto_ctx *cr, net_transport *net)
+{
+    uint8_t *bundle = NULL, *pubs = NULL;
+    uint32_t *ids = NULL;
+    size_t bn = 0, count = 0;
+    airlock_err err;
+
+    if ((err = crypto_bundle_export(cr, &bundle, &bn)) != AIRLOCK_OK)
+        goto out;
+    if ((err = crypto_prekeys_public(cr, &ids, &pubs, &count)) != AIRLOCK_OK)
+        goto out;
+    err = net->ops->publish(net, bundle, bn, ids, pubs, count);
+out:
+    free(bundle);
+    free(ids);
+    free(pubs);
+    return err;
+}
+
+static uint32_t new_device_id(void)
+{
+    uint32_t id;
+
+    do {
+        id = base_random_u32() & NET_DEVICE_ID_MAX;
+    } while (id == 0);
+    return id;
+}
+
+AIRLOCK_API airlock_err airlock_account_create(const airlock_config *cfg)
+{
+    paths p;
+    store_open_args a;
+    store *st = NULL;
+    crypto_ctx *cr = NULL;
+    net_transport *net = NULL;
+    struct stat sb;
+    airlock_err err;
+
+    if ((err = check_config(cfg)) != AIRLOCK_OK)
+        return err;
+    if ((err = base_init()) != AIRLOCK_OK)
+        return err;
+    if ((err = resolve_paths(cfg, &p)) != AIRLOCK_OK)
+        return err;
+    if (stat(p.dir, &sb) == 0)
+        return AIRLOCK_ERR_EXISTS;
+    if ((err = make_dirs(p.home)) != AIRLOCK_OK)
+        return err;
+    fill_store_args(cfg, p.dir, true, &a);
+    if ((err = store_open(&a, &st)) != AIRLOCK_OK)
+        goto out;
+    if ((err = crypto_ctx_new(st, NULL, &cr)) != AIRLOCK_OK)
+        goto out;
+    if ((err = store_begin(st)) != AIRLOCK_OK)
+        goto out;
+    if ((err = crypto_account_generate(cr, new_device_id(),
+                                       ACCOUNT_PREKEYS)) != AIRLOCK_OK ||
+        (err = store_meta_set(st, "account", (const uint8_t *)cfg->account,
+                              strlen(cfg->account))) != AIRLOCK_OK ||
+        (err = store_meta_set(st, "relay", (const uint8_t *)p.relay,
+                              strlen(p.relay))) != AIRLOCK_OK ||
+        (err = store_meta_set(st, "transport", (const uint8_t *)"local",
+                              5)) != AIRLOCK_OK) {
+        store_rollback(st);
+        goto out;
+    }
+    if ((err = store_commit(st)) != AIRLOCK_OK)
+        goto out;
+    if ((err = net_local_open(p.relay, cfg->account, crypto_device_id(cr),
+                              &net)) != AIRLOCK_OK)
+        goto out;
+    err = publish_all(cr, net);
+out:
+    if (net != NULL)
+        net->ops->close(net);
+    crypto_ctx_free(cr);
+    store_close(st);
+    return err;
+}
+
+AIRLOCK_API airlock_err airlock_open(const airlock_config *cfg,
+                                     airlock_ctx **out)
+{
+    airlock_ctx *ctx = NULL;
+    paths p;
+    store_open_args a;
+    uint8_t *relay = NULL;
+    size_t relay_n = 0;
+    struct stat sb;
+    struct epoll_event ev;
+    int nfd;
+    airlock_err err;
+
+    if (out == NULL)
+        return AIRLOCK_ERR_ARG;
+    *out = NULL;
+    if ((err = check_config(cfg)) != AIRLOCK_OK)
+        return err;
+    if ((err = base_init()) != AIRLOCK_OK)
+        return err;
+    if ((err = resolve_paths(cfg, &p)) != AIRLOCK_OK)
+        return err;
+    if (stat(p.dir, &sb) != 0)
+        return AIRLOCK_ERR_NOT_FOUND;
+    if ((ctx = calloc(1, sizeof *ctx)) == NULL)
+        return AIRLOCK_ERR_NOMEM;
+    ctx->epfd = -1;
+    ctx->al = cfg->allocator;
+    ctx->on_event = cfg->on_event;
+    ctx->user_data = cfg->user_data;
+    ctx->sandbox = cfg->sandbox;
+    ctx->send_receipts = cfg->send_receipts != 0;
+    memcpy(ctx->account, cfg->account, strlen(cfg->account) + 1);
+    memcpy(ctx->home, p.home, sizeof p.home);
+    memcpy(ctx->dir, p.dir, sizeof p.dir);
+    fill_store_args(cfg, p.dir, false, &a);
+    if ((err = store_open(&a, &ctx->st)) != AIRLOCK_OK)
+        goto fail;
+    if ((err = crypto_ctx_new(ctx->st, NULL, &ctx->cr)) != AIRLOCK_OK)
+        goto fail;
+    ctx->device_id = crypto_device_id(ctx->cr);
+    if (cfg->relay_path == NULL &&
+        store_meta_get(ctx->st, "relay", &relay, &relay_n) == AIRLOCK_OK &&
+        relay_n > 0 && relay_n < sizeof p.relay) {
+        memcpy(p.relay, relay, relay_n);
+        p.relay[relay_n] = '\0';
+    }
+    free(relay);
+    relay = NULL;
+    if ((err = net_local_open(p.relay, ctx->account, ctx->device_id,
+                              &ctx->net)) != AIRLOCK_OK)
+        goto fail;
+    if ((ctx->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+        err = AIRLOCK_ERR_IO;
+        goto fail;
+    }
+    if ((nfd = ctx->net->ops->fd(ctx->net)) >= 0) {
+        memset(&ev, 0, sizeof ev);
+        ev.events = EPOLLIN;
+        ev.data.fd = nfd;
+        if (epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, nfd, &ev) != 0) {
+            err = AIRLOCK_ERR_IO;
+            goto fail;
+        }
+    }
+    if ((err = store_event_max_id(ctx->st, &ctx->events_seen_id)) !=
+        AIRLOCK_OK)
+        goto fail;
+    if ((err = engine_sandbox_start(ctx)) != AIRLOCK_OK)
+        goto fail;
+    engine_rl_load(ctx);
+    /* Anything a crash left between store commit and transport. */
+    ctx->batch_dirty = true;
+    if ((err = engine_outbox_flush(ctx)) != AIRLOCK_OK &&
+        err != AIRLOCK_ERR_NET)
+        goto fail;
+    *out = ctx;
+    return AIRLOCK_OK;
+fail:
+    free(relay);
+    airlock_close(ctx);
+    return err;
+}
+
+AIRLOCK_API void airlock_close(airlock_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    engine_sandbox_stop(ctx);
+    if (ctx->net != NULL)
+        ctx->net->ops->close(ctx->net);
+    if (ctx->epfd >= 0)
+        close(ctx->epfd);
+    crypto_ctx_free(ctx->cr);
+    store_close(ctx->st);
+    base_wipe(ctx, sizeof *ctx);
+    free(ctx);
+}
+
+AIRLOCK_API int airlock_fd(const airlock_ctx *ctx)
+{
+    return ctx != NULL ? ctx->epfd : -1;
+}
+
+AIRLOCK_API const char *airlock_account(const airlock_ctx *ctx)
+{
+    return ctx != NULL ? ctx->account : NULL;
+}
+
+AIRLOCK_API uint32_t airlock_device_id(const airlock_ctx *ctx)
+{
+    return ctx != NULL ? ctx->device_id : 0;
+}
+
+AIRLOCK_API int airlock_transport_up(const airlock_ctx *ctx)
+{
+    return ctx != NULL && ctx->net->ops->up(ctx->net);
+}
+
+static int wait_ms(airlock_ctx *ctx, int timeout_ms)
+{
+    int t = ctx->net->ops->timeout_ms(ctx->net);
+
+    if (timeout_ms < 0)
+        return t;
+    if (t < 0)
+        return timeout_ms;
+    return t < timeout_ms ? t : timeout_ms;
+}
+
+AIRLOCK_API airlock_err airlock_step(airlock_ctx *ctx, int timeout_ms)
+{
+    struct epoll_event evs[4];
+    size_t handled = 0;
+    int64_t deadline;
+    airlock_err err;
+
+    if (ctx == NULL)
+        return AIRLOCK_ERR_ARG;
+    deadline = timeout_ms > 0 ? base_mono_ms() + timeout_ms : 0;
+    for (;;) {
+        ctx->net->ops->drain(ctx->net);
+        if ((err = engine_inbound(ctx, &handled)) != AIRLOCK_OK)
+            return err;
+        if ((err = engine_outbox_flush(ctx)) != AIRLOCK_OK)
+            return err;
+        if (handled > 0 || timeout_ms == 0)
+            return AIRLOCK_OK;
+        if (timeout_ms > 0) {
+            int64_t left = deadline - base_mono_ms();
+
+            if (left <= 0)
+                return AIRLOCK_OK;
+            if (epoll_wait(ctx->epfd, evs, 4,
+                           wait_ms(ctx, (int)left)) < 0 && errno != EINTR)
+                return AIRLOCK_ERR_IO;
+        } else if (epoll_wait(ctx->epfd, evs, 4, wait_ms(ctx, -1)) < 0 &&
+                   errno != EINTR) {
+            return AIRLOCK_ERR_IO;
+        }
+    }
+}
