@@ -1,0 +1,1 @@
+#include <signal/signal_protocol.h>

@@ -1,0 +1,2 @@
+#include "core/engine.h"
+#include <airlock/airlock.h>
