@@ -62,7 +62,7 @@ struct airlock_ctx {
     unsigned batch_depth;
     bool batch_dirty;                /* outbox rows waiting for flush */
     bool prekeys_used;               /* replenish after this batch */
-    uint64_t decrypts;               /* Signal decryptions attempted */
+    airlock_stats stats;
 };
 
 /* Translate trust for rendering a message from (sender, device). */

@@ -153,6 +153,7 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     }
     if (trust == AIRLOCK_TRUST_BLOCKED) {
         sec(b, AIRLOCK_SEC_BLOCKED_DROP, sender, "dropped before decryption");
+        ctx->stats.dropped++;
         return;
     }
     if (trust == AIRLOCK_TRUST_UNKNOWN) {
@@ -165,11 +166,13 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
         if (stored >= ENGINE_RL_STORED_REQUESTS_MAX) {
             sec(b, AIRLOCK_SEC_RATE_LIMITED, sender,
                 "message requests are full");
+            ctx->stats.dropped++;
             return;
         }
         if (!engine_rl_allow(ctx, sender, b->now)) {
             sec(b, AIRLOCK_SEC_RATE_LIMITED, sender,
                 "over the limit for unknown senders");
+            ctx->stats.dropped++;
             return;
         }
     }
@@ -183,7 +186,7 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     if (seen)
         return;
     /* 4. decrypt */
-    ctx->decrypts++;
+    ctx->stats.decrypts++;
     err = crypto_decrypt_key(ctx->cr, sender, e.sender_device, h->keymsg,
                              h->keymsg_n, h->prekey, keytag, sizeof keytag,
                              &ktn, &changed);
@@ -470,6 +473,8 @@ airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
             AIRLOCK_OK)
             goto fail;
         *handled += b->nseq;
+        ctx->stats.envelopes += b->nseq;
+        ctx->stats.stored += b->nitems;
         emit_events(b);
         for (i = 0; i < b->nitems; i++)
             due[i] = deliver(ctx, &b->items[i]);

@@ -631,3 +631,12 @@ AIRLOCK_API const char *airlock_sec_kind_name(airlock_sec_kind k)
     }
     return "unknown";
 }
+
+AIRLOCK_API void airlock_get_stats(const airlock_ctx *ctx, airlock_stats *out)
+{
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof *out);
+    if (ctx != NULL)
+        *out = ctx->stats;
+}

@@ -248,7 +248,8 @@ airlock_err store_attachment_add(store *s, const uint8_t msg_id[16],
 
 typedef struct store_relay store_relay;
 
-#define STORE_RELAY_ENVELOPE_MAX (300u * 1024u)
+#define STORE_RELAY_ENVELOPE_MAX (512u * 1024u) /* > NET_ENV_MAX: the
+                                                  engine judges size */
 #define STORE_RELAY_BUNDLE_MAX (16u * 1024u)
 #define STORE_RELAY_PREKEY_MAX 256u
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -43,7 +44,8 @@ static void usage(FILE *f)
     fputs(
 "usage: airlock [--home DIR] [--account ADDR] [--relay PATH] <command>\n"
 "  init --transport local [--no-passphrase | --passphrase-file F]\n"
-"  send TO TEXT               recv [--wait SECONDS] [--json]\n"
+"  send TO TEXT | send --stdin TO\n"
+"  recv [--wait SECONDS] [--json] [--stats]\n"
 "  requests [--json]          contacts [--json]\n"
 "  accept ADDR  block ADDR  unblock ADDR  delete ADDR\n"
 "  history ADDR [--limit N] [--json]\n"
@@ -359,32 +361,58 @@ static int cmd_init(opts *o, int argc, char **argv)
     return 0;
 }
 
+/* `send TO TEXT`, or `send --stdin TO`: every line of standard input is
+ * one message, all committed as one batch. */
 static int cmd_send(opts *o, int argc, char **argv)
 {
     airlock_config cfg;
     airlock_ctx *ctx = NULL;
     uint8_t id[16];
-    airlock_err err;
-    int rc;
+    airlock_err err = AIRLOCK_OK;
+    const char *to;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc, from_stdin = argc == 2 && strcmp(argv[0], "--stdin") == 0;
 
     if (argc != 2) {
         usage(stderr);
         return 2;
     }
+    to = from_stdin ? argv[1] : argv[0];
     if ((rc = open_ctx(o, &cfg, &ctx)) != 0)
         return rc;
-    err = airlock_send_text(ctx, argv[0], argv[1], strlen(argv[1]), id);
+    if (!from_stdin) {
+        err = airlock_send_text(ctx, to, argv[1], strlen(argv[1]), id);
+        if (err == AIRLOCK_OK) {
+            print_hex(stdout, id, sizeof id);
+            fputc('\n', stdout);
+        }
+    } else if ((err = airlock_batch_begin(ctx)) == AIRLOCK_OK) {
+        while (err == AIRLOCK_OK && (n = getline(&line, &cap, stdin)) > 0) {
+            if (line[n - 1] == '\n')
+                line[--n] = '\0';
+            if ((err = airlock_send_text(ctx, to, line, (size_t)n, id)) ==
+                AIRLOCK_OK) {
+                print_hex(stdout, id, sizeof id);
+                fputc('\n', stdout);
+            }
+        }
+        if (err == AIRLOCK_OK)
+            err = airlock_batch_end(ctx);
+        else
+            (void)airlock_batch_end(ctx);
+    }
+    free(line);
     airlock_close(ctx);
     if (err != AIRLOCK_OK) {
         if (err == AIRLOCK_ERR_NOT_FOUND)
             fprintf(stderr, "airlock: send: %s has no published device\n",
-                    argv[0]);
+                    to);
         else
             return fail("send", err);
         return 1;
     }
-    print_hex(stdout, id, sizeof id);
-    fputc('\n', stdout);
     return 0;
 }
 
@@ -395,12 +423,14 @@ static int cmd_recv(opts *o, int argc, char **argv)
     recv_state rs;
     long wait_s = 0;
     airlock_err err = AIRLOCK_OK;
-    int i, rc;
+    int i, rc, stats = 0;
 
     memset(&rs, 0, sizeof rs);
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             rs.json = 1;
+        } else if (strcmp(argv[i], "--stats") == 0) {
+            stats = 1;
         } else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
             char *end;
 
@@ -428,6 +458,19 @@ static int cmd_recv(opts *o, int argc, char **argv)
             if (rs.messages == before)
                 break;
         }
+    }
+    if (stats) {
+        airlock_stats st;
+        struct rusage ru;
+
+        airlock_get_stats(ctx, &st);
+        getrusage(RUSAGE_SELF, &ru);
+        printf("{\"type\":\"stats\",\"envelopes\":%llu,\"decrypts\":%llu,"
+               "\"stored\":%llu,\"dropped\":%llu,\"max_rss_kib\":%ld}\n",
+               (unsigned long long)st.envelopes,
+               (unsigned long long)st.decrypts,
+               (unsigned long long)st.stored,
+               (unsigned long long)st.dropped, ru.ru_maxrss);
     }
     airlock_close(ctx);
     return err == AIRLOCK_OK ? 0 : fail("recv", err);

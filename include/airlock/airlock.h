@@ -472,6 +472,16 @@ AIRLOCK_API AIRLOCK_WUR airlock_err airlock_verify(airlock_ctx *ctx,
 AIRLOCK_API AIRLOCK_WUR airlock_err airlock_ack_identity(airlock_ctx *ctx,
                                                          const char *addr);
 
+/* Counters of this context since it was opened (for tests and tools). */
+typedef struct airlock_stats {
+    uint64_t envelopes;           /* envelopes handled (stored or dropped) */
+    uint64_t decrypts;            /* Signal decryptions attempted */
+    uint64_t stored;              /* messages committed to the store */
+    uint64_t dropped;             /* dropped before decryption */
+} airlock_stats;
+AIRLOCK_API void airlock_get_stats(const airlock_ctx *ctx,
+                                   airlock_stats *out);
+
 /* Security events ----------------------------------------------------------- */
 
 typedef struct airlock_event_list airlock_event_list;
