@@ -101,6 +101,35 @@ static airlock_trust contact_trust(airlock_ctx *ctx, const char *addr,
     return AIRLOCK_TRUST_UNKNOWN;
 }
 
+/* A contact we already know from other devices shows up with a device we
+ * have never seen (a reinstall, or a new device): like a changed key, it
+ * stays inert until the user acknowledges its safety number. The first
+ * device of a contact is trusted on first use. */
+static airlock_err hold_new_device(airlock_ctx *ctx, const char *sender,
+                                   uint32_t dev, bool *held)
+{
+    uint32_t *devs = NULL;
+    size_t n = 0, i, others = 0;
+    store_remote_id rid;
+    airlock_err err;
+
+    *held = false;
+    if ((err = store_sig_session_devices(ctx->st, sender, &devs, &n)) !=
+        AIRLOCK_OK)
+        return err;
+    for (i = 0; i < n; i++)
+        if (devs[i] != dev &&
+            store_rid_get(ctx->st, sender, devs[i], &rid) == AIRLOCK_OK)
+            others++;
+    free(devs);
+    if (others == 0)
+        return AIRLOCK_OK;
+    if ((err = store_rid_hold(ctx->st, sender, dev)) != AIRLOCK_OK)
+        return err;
+    *held = true;
+    return AIRLOCK_OK;
+}
+
 static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
 {
     airlock_ctx *ctx = b->ctx;
@@ -110,7 +139,8 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     const char *conv;
     uint8_t dedup[32], keytag[CRYPTO_KEYTAG + 16], *plain = NULL;
     size_t ktn = 0;
-    bool self_sync, seen = false, changed = false;
+    bool self_sync, seen = false, changed = false, new_device = false;
+    store_remote_id rid;
     airlock_trust trust;
     inb_item *it;
     airlock_err err;
@@ -185,6 +215,14 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     }
     if (seen)
         return;
+    /* Is this a device we have never heard from, of a contact we know? */
+    if ((err = store_rid_get(ctx->st, sender, e.sender_device, &rid)) ==
+        AIRLOCK_ERR_NOT_FOUND) {
+        new_device = true;
+    } else if (err != AIRLOCK_OK) {
+        b->fatal = err;
+        return;
+    }
     /* 4. decrypt */
     ctx->stats.decrypts++;
     err = crypto_decrypt_key(ctx->cr, sender, e.sender_device, h->keymsg,
@@ -216,9 +254,16 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
             "payload authentication failed");
         goto out;
     }
+    if (!changed && new_device && !self_sync &&
+        (err = hold_new_device(ctx, sender, e.sender_device, &changed)) !=
+            AIRLOCK_OK) {
+        b->fatal = err;
+        goto out;
+    }
     if (changed)
         sec(b, AIRLOCK_SEC_IDENTITY_CHANGED, sender,
-            "a device's identity key changed");
+            new_device ? "a new device appeared" :
+                         "a device's identity key changed");
     /* 5. sealed into the store, in the batch's transaction */
     if ((err = store_contact_ensure(ctx->st, conv, b->now)) != AIRLOCK_OK) {
         b->fatal = err;

@@ -130,6 +130,10 @@ airlock_err store_rid_get(store *s, const char *addr, uint32_t dev,
  * new key is kept as pending; *changed is set. */
 airlock_err store_rid_seen(store *s, const char *addr, uint32_t dev,
                            const uint8_t *key, size_t n, bool *changed);
+/* Hold a device for review: status becomes CHANGED with its current key
+ * moved to pending (used when a contact that already has devices shows up
+ * with a new device: it is inert until acknowledged like a changed key). */
+airlock_err store_rid_hold(store *s, const char *addr, uint32_t dev);
 /* Accept the pending key(s) of every device of addr (ack-identity). */
 airlock_err store_rid_ack(store *s, const char *addr);
 airlock_err store_rid_set_verified(store *s, const char *addr);
