@@ -1,0 +1,387 @@
+/*
+ * sanitize.c - the sanitizer every displayed text goes through, its
+ * checker, and display width.
+ *
+ * One pass over the input. Bytes that need no change are not copied one by
+ * one: a pending run of input is flushed with one copy when a change is
+ * needed, so printable ASCII (and ordinary non-ASCII text) costs a compare
+ * per byte. Unicode properties come from utf8proc; there is no hand-written
+ * Unicode table here.
+ */
+#include "core/gate.h"
+
+#include <string.h>
+#include <utf8proc.h>
+
+#define CP_REPLACEMENT 0xFFFDu
+#define CP_ZWNJ 0x200Cu
+#define CP_ZWJ 0x200Du
+#define CP_BLACK_FLAG 0x1F3F4u
+#define CP_CANCEL_TAG 0xE007Fu
+#define CP_CONTROL_PICTURES 0x2400u    /* U+2400 + c for C0 controls */
+#define CP_DEL_PICTURE 0x2421u
+#define CP_VS16 0xFE0Fu
+/* An emoji tag sequence for a subdivision flag: U+1F3F4, 2..7 tags for
+ * lowercase letters or digits, U+E007F (UTS #51; CLDR subdivision codes
+ * are at most 7 characters). */
+#define TAG_SPEC_MIN 2u
+#define TAG_SPEC_MAX 7u
+
+static size_t put_cp(uint8_t out[4], uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static airlock_err wr_cp(wr *w, uint32_t cp)
+{
+    uint8_t b[4];
+
+    return wr_bytes(w, b, put_cp(b, cp));
+}
+
+/* Length of the maximal subpart of an ill-formed sequence at p (Unicode
+ * 3.9, "U+FFFD Substitution of Maximal Subparts"): one U+FFFD replaces the
+ * longest prefix that could start a well-formed sequence, at least 1 byte. */
+static size_t bad_len(const uint8_t *p, size_t n)
+{
+    uint8_t b0 = p[0], lo = 0x80, hi = 0xBF;
+    size_t need, k = 1;
+
+    if (b0 < 0xC2 || b0 > 0xF4)
+        return 1;
+    need = b0 < 0xE0 ? 1 : b0 < 0xF0 ? 2 : 3;
+    if (b0 == 0xE0)
+        lo = 0xA0;
+    else if (b0 == 0xED)
+        hi = 0x9F;
+    else if (b0 == 0xF0)
+        lo = 0x90;
+    else if (b0 == 0xF4)
+        hi = 0x8F;
+    if (k < n && p[k] >= lo && p[k] <= hi) {
+        k++;
+        while (k <= need && k < n && (p[k] & 0xC0) == 0x80)
+            k++;
+    }
+    /* A complete sequence never gets here; stay within it anyway. */
+    return k > need ? need : k;
+}
+
+/* Decode one code point; <0 when ill-formed. */
+static long decode(const uint8_t *p, size_t n, int32_t *cp)
+{
+    return (long)utf8proc_iterate(p, (utf8proc_ssize_t)(n > 4 ? 4 : n), cp);
+}
+
+static bool is_bidi_control(int32_t cp)
+{
+    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x061C;
+}
+
+static bool is_flag_tag(int32_t cp)
+{
+    return (cp >= 0xE0030 && cp <= 0xE0039) || (cp >= 0xE0061 && cp <= 0xE007A);
+}
+
+/* Bytes of a valid tag spec plus cancel tag at p (what follows a black
+ * flag), or 0. Reads at most (TAG_SPEC_MAX + 1) * 4 bytes. */
+static size_t tag_seq_len(const uint8_t *p, size_t n)
+{
+    size_t off = 0, tags = 0;
+    int32_t cp;
+    long k;
+
+    for (;;) {
+        if ((k = decode(p + off, n - off, &cp)) < 0)
+            return 0;
+        if (cp == (int32_t)CP_CANCEL_TAG)
+            return tags >= TAG_SPEC_MIN ? off + (size_t)k : 0;
+        if (!is_flag_tag(cp) || tags == TAG_SPEC_MAX)
+            return 0;
+        tags++;
+        off += (size_t)k;
+    }
+}
+
+static bool is_mark(int category)
+{
+    return category == UTF8PROC_CATEGORY_MN ||
+           category == UTF8PROC_CATEGORY_MC ||
+           category == UTF8PROC_CATEGORY_ME;
+}
+
+size_t gate_cut(const uint8_t *in, size_t len, size_t max)
+{
+    size_t c = max, back = 0;
+
+    if (len <= max)
+        return len;
+    while (c > 0 && back < 3 && (in[c] & 0xC0) == 0x80) {
+        c--;
+        back++;
+    }
+    return c;
+}
+
+airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
+                          unsigned *changes)
+{
+    const bool name = (opts & GATE_SAN_OPT_NAME) != 0;
+    size_t i = 0, run = 0;
+    unsigned ch = 0, marks = 0;
+    airlock_err err;
+
+    if (changes != NULL)
+        *changes = 0;
+    if (len > 0 && in == NULL)
+        return AIRLOCK_ERR_ARG;
+    if ((err = wr_reserve(w, len)) != AIRLOCK_OK)
+        return err;
+
+/* Copy the pending unchanged run of input, then start a new one at `to`. */
+#define FLUSH_TO(to) do { \
+        wr_bytes(w, in + run, i - run); \
+        run = (to); \
+    } while (0)
+
+    while (i < len) {
+        uint8_t b = in[i];
+        int32_t cp;
+        long n;
+        const utf8proc_property_t *prop;
+
+        if (b >= 0x20 && b < 0x7F) {
+            if (name && (b == '/' || b == '\\')) {
+                FLUSH_TO(i + 1);     /* dropped: does not end a mark run */
+                i++;
+                continue;
+            }
+            marks = 0;
+            i++;
+            while (i < len && in[i] >= 0x20 && in[i] < 0x7F &&
+                   !(name && (in[i] == '/' || in[i] == '\\')))
+                i++;
+            continue;
+        }
+        if (b < 0x80) {
+            marks = 0;
+            if ((b == '\n' || b == '\t') && !name) {
+                i++;
+                continue;
+            }
+            if (b == '\r' && !name) {
+                FLUSH_TO(i + 1);
+                wr_u8(w, '\n');
+                i++;
+                if (i < len && in[i] == '\n') {
+                    i++;
+                    run = i;
+                }
+                ch |= GATE_SAN_NEWLINE;
+                continue;
+            }
+            FLUSH_TO(i + 1);
+            wr_cp(w, b == 0x7F ? CP_DEL_PICTURE : CP_CONTROL_PICTURES + b);
+            ch |= GATE_SAN_CONTROL;
+            i++;
+            continue;
+        }
+        if ((n = decode(in + i, len - i, &cp)) < 0) {
+            size_t k = bad_len(in + i, len - i);
+
+            FLUSH_TO(i + k);
+            wr_cp(w, CP_REPLACEMENT);
+            ch |= GATE_SAN_INVALID;
+            marks = 0;
+            i += k;
+            continue;
+        }
+        if (cp < 0xA0) {             /* C1 controls U+0080..U+009F */
+            FLUSH_TO(i + (size_t)n);
+            wr_cp(w, CP_REPLACEMENT);
+            ch |= GATE_SAN_CONTROL;
+            marks = 0;
+            i += (size_t)n;
+            continue;
+        }
+        prop = utf8proc_get_property(cp);
+        switch (prop->category) {
+        case UTF8PROC_CATEGORY_MN:
+        case UTF8PROC_CATEGORY_MC:
+        case UTF8PROC_CATEGORY_ME:
+            if (++marks > GATE_MARKS_MAX) {
+                FLUSH_TO(i + (size_t)n);
+                ch |= GATE_SAN_MARKS;
+            }
+            i += (size_t)n;
+            continue;
+        case UTF8PROC_CATEGORY_CF:
+            if (cp == (int32_t)CP_ZWJ || cp == (int32_t)CP_ZWNJ) {
+                i += (size_t)n;      /* kept; part of the current cluster */
+                continue;
+            }
+            FLUSH_TO(i + (size_t)n);
+            ch |= is_bidi_control(cp) ? GATE_SAN_BIDI : GATE_SAN_INVISIBLE;
+            i += (size_t)n;
+            continue;
+        case UTF8PROC_CATEGORY_ZL:
+        case UTF8PROC_CATEGORY_ZP:   /* U+2028, U+2029 */
+            FLUSH_TO(i + (size_t)n);
+            if (name)
+                wr_cp(w, CP_CONTROL_PICTURES + '\n');
+            else
+                wr_u8(w, '\n');
+            ch |= GATE_SAN_NEWLINE;
+            marks = 0;
+            i += (size_t)n;
+            continue;
+        default:
+            break;
+        }
+        marks = 0;
+        i += (size_t)n;
+        if (cp == (int32_t)CP_BLACK_FLAG)
+            i += tag_seq_len(in + i, len - i);  /* kept as a whole */
+    }
+    FLUSH_TO(len);
+#undef FLUSH_TO
+    if (changes != NULL)
+        *changes = ch;
+    return w->err;
+}
+
+bool gate_text_clean(const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0;
+    unsigned marks = 0;
+
+    if (n > 0 && s == NULL)
+        return false;
+    while (i < n) {
+        int32_t cp;
+        long k;
+        int cat;
+
+        if (p[i] < 0x80) {
+            uint8_t b = p[i];
+
+            if ((b < 0x20 && b != '\n' && b != '\t') || b == 0x7F)
+                return false;
+            marks = 0;
+            i++;
+            continue;
+        }
+        if ((k = decode(p + i, n - i, &cp)) < 0 || cp < 0xA0)
+            return false;
+        i += (size_t)k;
+        cat = utf8proc_get_property(cp)->category;
+        if (is_mark(cat)) {
+            if (++marks > GATE_MARKS_MAX)
+                return false;
+            continue;
+        }
+        if (cat == UTF8PROC_CATEGORY_CF) {
+            if (cp != (int32_t)CP_ZWJ && cp != (int32_t)CP_ZWNJ)
+                return false;
+            continue;
+        }
+        if (cat == UTF8PROC_CATEGORY_ZL || cat == UTF8PROC_CATEGORY_ZP)
+            return false;
+        marks = 0;
+        if (cp == (int32_t)CP_BLACK_FLAG)
+            i += tag_seq_len(p + i, n - i);
+    }
+    return true;
+}
+
+AIRLOCK_API airlock_err airlock_sanitize(const uint8_t *in, size_t len,
+                                         char **out, size_t *out_len)
+{
+    wr w;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    airlock_err err;
+
+    if (out != NULL)
+        *out = NULL;
+    if (out_len != NULL)
+        *out_len = 0;
+    if (out == NULL || (in == NULL && len > 0))
+        return AIRLOCK_ERR_ARG;
+    if (len > (SIZE_MAX - 16) / 3)
+        return AIRLOCK_ERR_TOO_LARGE;
+    wr_init(&w, NULL, 3 * len);      /* public memory: malloc */
+    err = gate_sanitize(&w, in, len, 0, NULL);
+    if (err == AIRLOCK_OK)
+        err = wr_take(&w, &buf, &n);
+    if (err != AIRLOCK_OK)
+        goto out;
+    *out = (char *)buf;
+    buf = NULL;
+    if (out_len != NULL)
+        *out_len = n;
+out:
+    wr_clear(&w, false);
+    return err;
+}
+
+/* Width of one grapheme cluster: the widest code point in it (combining
+ * marks and joiners count 0), and 2 for an emoji presentation sequence
+ * (with U+FE0F) or a regional-indicator pair (a flag). */
+AIRLOCK_API size_t airlock_text_width(const char *s, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0, total = 0;
+    int32_t prev = -1, state = 0;
+    int cluster = 0, ri = 0;
+
+    if (s == NULL)
+        return 0;
+    while (i < len) {
+        int32_t cp;
+        long k = decode(p + i, len - i, &cp);
+        int wdt;
+
+        if (k < 0) {
+            k = (long)bad_len(p + i, len - i);
+            cp = (int32_t)CP_REPLACEMENT;
+        }
+        i += (size_t)k;
+        if (prev < 0 || utf8proc_grapheme_break_stateful(prev, cp, &state)) {
+            total += (size_t)cluster;
+            cluster = 0;
+            ri = 0;
+        }
+        prev = cp;
+        wdt = utf8proc_charwidth(cp);
+        if (wdt > cluster)
+            cluster = wdt;
+        if (cp == (int32_t)CP_VS16 && cluster == 1)
+            cluster = 2;
+        if (utf8proc_get_property(cp)->boundclass ==
+            UTF8PROC_BOUNDCLASS_REGIONAL_INDICATOR && ++ri == 2)
+            cluster = 2;
+    }
+    return total + (size_t)cluster;
+}

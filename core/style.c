@@ -1,0 +1,433 @@
+/*
+ * style.c - XEP-0393 Message Styling and link detection over sanitized
+ * text (docs/WIRE-FORMAT.md, "Styling" and "Links").
+ *
+ * Blocks: the text is read line by line. Quote prefixes are stripped level
+ * by level (at most GATE_QUOTE_DEPTH_MAX), with the state of at most one
+ * open preformatted block, so there is no recursion on input depth.
+ * Spans: one left-to-right pass per line with an explicit stack of open
+ * spans (at most one per style, so at most four). The closer of an opening
+ * directive is found through a per-directive cache that only moves forward,
+ * so a line full of directives without closers is still read a bounded
+ * number of times: linear in the input.
+ *
+ * Every directive and quote marker stays in the text (XEP-0393 recommends
+ * displaying them); styling only annotates, so the pieces handed to the
+ * callback always concatenate to the input.
+ */
+#include "core/gate.h"
+
+#include <string.h>
+#include <utf8proc.h>
+
+#define NOT_FOUND SIZE_MAX
+
+typedef struct styler {
+    const char *t;
+    gate_emit_fn emit;
+    void *ctx;
+    airlock_err err;
+} styler;
+
+/* The four span directives, in the order of closer caches. */
+static int directive_index(unsigned char c)
+{
+    switch (c) {
+    case '*': return 0;
+    case '_': return 1;
+    case '~': return 2;
+    case '`': return 3;
+    default: return -1;
+    }
+}
+
+static const uint32_t directive_style[4] = {
+    AIRLOCK_STYLE_BOLD, AIRLOCK_STYLE_ITALIC, AIRLOCK_STYLE_STRIKE,
+    AIRLOCK_STYLE_MONO
+};
+
+/* Whitespace as XEP-0393 defines it: White_Space or category Z. */
+static bool cp_space(int32_t cp)
+{
+    int cat;
+
+    if (cp < 0x80)
+        return cp == ' ' || (cp >= 0x09 && cp <= 0x0D);
+    if (cp == 0x85)
+        return true;
+    cat = utf8proc_category(cp);
+    return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+           cat == UTF8PROC_CATEGORY_ZP;
+}
+
+/* The code point starting at t[i] (i < e) is whitespace; *len gets its
+ * length. Sanitized input is valid UTF-8; anything else counts as not
+ * whitespace, one byte long. */
+static bool space_at(const char *t, size_t i, size_t e, size_t *len)
+{
+    int32_t cp;
+    utf8proc_ssize_t k;
+
+    if ((unsigned char)t[i] < 0x80) {
+        *len = 1;
+        return cp_space((unsigned char)t[i]);
+    }
+    k = utf8proc_iterate((const utf8proc_uint8_t *)t + i,
+                         (utf8proc_ssize_t)(e - i > 4 ? 4 : e - i), &cp);
+    if (k < 1) {
+        *len = 1;
+        return false;
+    }
+    *len = (size_t)k;
+    return cp_space(cp);
+}
+
+/* The code point ending just before t[i] (i > lo) is whitespace. */
+static bool space_before(const char *t, size_t lo, size_t i)
+{
+    size_t j = i - 1, len;
+
+    if ((unsigned char)t[j] < 0x80)
+        return cp_space((unsigned char)t[j]);
+    while (j > lo && i - j < 4 && ((unsigned char)t[j] & 0xC0) == 0x80)
+        j--;
+    return space_at(t, j, i, &len) && j + len == i;
+}
+
+static void put(styler *st, size_t a, size_t b, uint32_t style,
+                uint32_t depth, bool link)
+{
+    if (st->err != AIRLOCK_OK || b <= a)
+        return;
+    st->err = st->emit(st->ctx, st->t + a, b - a, style, depth, link);
+}
+
+/* ---- links --------------------------------------------------------------- */
+
+static bool ascii_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z');
+}
+
+static bool ieq(const char *s, const char *lit, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (c != (unsigned char)lit[i])
+            return false;
+    }
+    return true;
+}
+
+typedef struct scheme {
+    const char *name;     /* lowercase, without ':' */
+    size_t len;
+    bool slashes;         /* "//" must follow the colon */
+} scheme;
+
+static const scheme schemes[] = {
+    { "https", 5, true }, { "http", 4, true }, { "xmpp", 4, false },
+    { "mailto", 6, false },
+};
+
+bool gate_link_scheme_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    if (s == NULL)
+        return false;
+    for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        const scheme *sc = &schemes[i];
+        size_t need = sc->len + 1 + (sc->slashes ? 2 : 0);
+
+        if (n > need && ieq(s, sc->name, sc->len) && s[sc->len] == ':' &&
+            (!sc->slashes || (s[sc->len + 1] == '/' && s[sc->len + 2] == '/')))
+            return true;
+    }
+    return false;
+}
+
+/* The scheme that ends at the colon t[colon] and starts at a word boundary
+ * no earlier than a; returns the start of the link's target part (after
+ * "scheme:" or "scheme://") and the scheme's start in *start, or 0. */
+static size_t scheme_before(const char *t, size_t a, size_t colon, size_t e,
+                            size_t *start)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        const scheme *sc = &schemes[i];
+        size_t s0, body;
+
+        if (colon - a < sc->len)
+            continue;
+        s0 = colon - sc->len;
+        if (!ieq(t + s0, sc->name, sc->len))
+            continue;
+        if (s0 > a) {
+            unsigned char p = (unsigned char)t[s0 - 1];
+
+            if (ascii_alnum(p) || p == '+' || p == '-' || p == '.')
+                continue;
+        }
+        body = colon + 1;
+        if (sc->slashes) {
+            if (e - body < 2 || t[body] != '/' || t[body + 1] != '/')
+                continue;
+            body += 2;
+        }
+        *start = s0;
+        return body;
+    }
+    return 0;
+}
+
+static bool url_stop(unsigned char c)
+{
+    return c == '<' || c == '>' || c == '"' || c == '`';
+}
+
+/* End of a URL whose target part starts at `body`: the first whitespace or
+ * one of < > " ` (or e), then trailing . , ; : ! ? ' stripped, and a
+ * trailing ) or ] stripped while it has no opening partner in the URL. */
+static size_t url_end(const char *t, size_t body, size_t e)
+{
+    size_t end = body, len;
+    size_t open_p = 0, close_p = 0, open_b = 0, close_b = 0;
+
+    while (end < e) {
+        unsigned char c = (unsigned char)t[end];
+
+        if (c < 0x80) {
+            if (cp_space(c) || url_stop(c))
+                break;
+            open_p += c == '(';
+            close_p += c == ')';
+            open_b += c == '[';
+            close_b += c == ']';
+            end++;
+            continue;
+        }
+        if (space_at(t, end, e, &len))
+            break;
+        end += len;
+    }
+    while (end > body) {
+        unsigned char c = (unsigned char)t[end - 1];
+
+        if (strchr(".,;:!?'", c) != NULL && c != '\0') {
+            end--;
+        } else if (c == ')' && close_p > open_p) {
+            close_p--;
+            end--;
+        } else if (c == ']' && close_b > open_b) {
+            close_b--;
+            end--;
+        } else {
+            break;
+        }
+    }
+    return end;
+}
+
+/* Plain text [a, b) with `style`: links become their own pieces. */
+static void put_linked(styler *st, size_t a, size_t b, uint32_t style,
+                       uint32_t depth)
+{
+    const char *t = st->t;
+    size_t from = a, scan = a;
+
+    if (style & (AIRLOCK_STYLE_MONO | AIRLOCK_STYLE_PRE)) {
+        put(st, a, b, style, depth, false);
+        return;
+    }
+    while (scan < b) {
+        const char *q = memchr(t + scan, ':', b - scan);
+        size_t colon, body, start = 0, end;
+
+        if (q == NULL)
+            break;
+        colon = (size_t)(q - t);
+        body = scheme_before(t, a, colon, b, &start);
+        if (body != 0 && (end = url_end(t, body, b)) > body) {
+            put(st, from, start, style, depth, false);
+            put(st, start, end, style | AIRLOCK_STYLE_LINK, depth, true);
+            from = scan = end;
+            continue;
+        }
+        scan = colon + 1;
+    }
+    put(st, from, b, style, depth, false);
+}
+
+/* ---- spans --------------------------------------------------------------- */
+
+typedef struct closer_cache {
+    size_t from;   /* the first closer at or after `from` ... */
+    size_t at;     /* ... is at `at` (e when there is none) */
+    bool valid;
+} closer_cache;
+
+/* t[j] (s < j < e) can close a span of directive c: not preceded by
+ * whitespace and not part of a run of the same character. */
+static bool is_closer(const char *t, size_t s, size_t e, size_t j, char c)
+{
+    if (t[j - 1] == c || (j + 1 < e && t[j + 1] == c))
+        return false;
+    return !space_before(t, s, j);
+}
+
+/* First closer of c at or after k in (s, e); e when none. Calls for one
+ * directive come with non-decreasing k, so the cache only moves forward. */
+static size_t find_closer(const char *t, size_t s, size_t e, char c, size_t k,
+                          closer_cache *cc)
+{
+    size_t j;
+
+    if (cc->valid && cc->from <= k && k <= cc->at)
+        return cc->at;
+    j = k;
+    while (j < e) {
+        const char *q = memchr(t + j, c, e - j);
+
+        if (q == NULL) {
+            j = e;
+            break;
+        }
+        j = (size_t)(q - t);
+        if (is_closer(t, s, e, j, c))
+            break;
+        j++;
+    }
+    cc->from = k;
+    cc->at = j;
+    cc->valid = true;
+    return j;
+}
+
+typedef struct open_span {
+    uint32_t style;
+    size_t close;      /* index of the closing directive */
+} open_span;
+
+/* The spans of one plain block [s, e) (a line without its LF). */
+static void spans(styler *st, size_t s, size_t e, uint32_t base,
+                  uint32_t depth)
+{
+    const char *t = st->t;
+    open_span stack[4];
+    closer_cache cache[4];
+    size_t sp = 0, i = s, seg = s, after_open = s;
+    uint32_t style = base;
+
+    memset(cache, 0, sizeof cache);
+    while (i < e && st->err == AIRLOCK_OK) {
+        size_t top_end = sp > 0 ? stack[sp - 1].close : e, j, len;
+        unsigned char c;
+        int d;
+
+        if (i == top_end) {
+            put_linked(st, seg, i, style, depth);
+            put(st, i, i + 1, style, depth, false);
+            style &= ~stack[--sp].style;
+            seg = ++i;
+            continue;
+        }
+        if (style & AIRLOCK_STYLE_MONO) {
+            i = top_end;          /* a preformatted span has no children */
+            continue;
+        }
+        c = (unsigned char)t[i];
+        if ((d = directive_index(c)) < 0 || (style & directive_style[d])) {
+            i++;
+            continue;
+        }
+        /* Opening directive: at the block start, after whitespace or right
+         * after another opening directive; followed by non-whitespace; not
+         * part of a run of the same character; closed inside the parent. */
+        if (i + 1 >= top_end || t[i + 1] == (char)c ||
+            (i > s && t[i - 1] == (char)c) ||
+            !(i == s || i == after_open || space_before(t, s, i)) ||
+            space_at(t, i + 1, e, &len)) {
+            i++;
+            continue;
+        }
+        j = find_closer(t, s, e, (char)c, i + 2, &cache[d]);
+        if (j >= top_end) {
+            i++;
+            continue;
+        }
+        put_linked(st, seg, i, style, depth);
+        style |= directive_style[d];
+        stack[sp].style = directive_style[d];
+        stack[sp].close = j;
+        sp++;
+        put(st, i, i + 1, style, depth, false);
+        seg = after_open = ++i;
+    }
+    put_linked(st, seg, e, style, depth);
+}
+
+/* ---- blocks -------------------------------------------------------------- */
+
+static bool is_fence(const char *t, size_t c, size_t eol)
+{
+    return eol - c >= 3 && t[c] == '`' && t[c + 1] == '`' && t[c + 2] == '`';
+}
+
+airlock_err gate_style(const char *text, size_t n, gate_emit_fn emit,
+                       void *ctx)
+{
+    styler st = { text, emit, ctx, AIRLOCK_OK };
+    size_t pos = 0;
+    int pre_level = -1;     /* quote level holding an open pre block */
+
+    if ((text == NULL && n > 0) || emit == NULL)
+        return AIRLOCK_ERR_ARG;
+    while (pos < n && st.err == AIRLOCK_OK) {
+        const char *lf = memchr(text + pos, '\n', n - pos);
+        size_t eol = lf != NULL ? (size_t)(lf - text) : n;
+        size_t next = lf != NULL ? eol + 1 : n;
+        size_t c = pos, len;
+        uint32_t level = 0, block;
+        bool in_pre = false;
+
+        for (;;) {
+            if ((int)level == pre_level) {
+                in_pre = true;
+                break;
+            }
+            if (level < GATE_QUOTE_DEPTH_MAX && c < eol && text[c] == '>') {
+                c++;
+                level++;
+                if (c < eol && space_at(text, c, eol, &len))
+                    c += len;      /* the first leading whitespace */
+                continue;
+            }
+            break;
+        }
+        if (pre_level > (int)level)
+            pre_level = -1;        /* its quote ended: so did the block */
+        block = level > 0 ? AIRLOCK_STYLE_QUOTE : 0;
+        put(&st, pos, c, block, level, false);
+        if (in_pre) {
+            put(&st, c, next, block | AIRLOCK_STYLE_PRE, level, false);
+            if (eol - c == 3 && is_fence(text, c, eol))
+                pre_level = -1;
+        } else if (is_fence(text, c, eol)) {
+            pre_level = (int)level;
+            put(&st, c, next, block | AIRLOCK_STYLE_PRE, level, false);
+        } else {
+            spans(&st, c, eol, block, level);
+            put(&st, eol, next, block, level, false);
+        }
+        pos = next;
+    }
+    return st.err;
+}
