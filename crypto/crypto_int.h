@@ -75,6 +75,11 @@ void crypto_prov_signal(crypto_prov *p, signal_crypto_provider *out);
  * Free with signal_context_destroy. */
 airlock_err crypto_prov_context(crypto_prov *p, signal_context **out);
 
+/* Encode a bundle in the v1 format (malloc'd; what crypto_bundle_parse
+ * accepts re-encodes to the same bytes). */
+airlock_err crypto_bundle_encode(const crypto_bundle *b, uint8_t **out,
+                                 size_t *n);
+
 /* ---- SG_ERR_* translation ---- */
 
 /* Where a libsignal code came from decides what an ambiguous code means. */
