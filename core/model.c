@@ -196,27 +196,29 @@ airlock_err gate_model_add_text(airlock_model *m, const char *s, size_t n,
 static airlock_err notice(airlock_model *m, const char *s, bool once)
 {
     size_t i, off, n;
+    const char *text;
     airlock_err err;
 
     if ((err = usable(m)) != AIRLOCK_OK)
         return err;
     if (s == NULL)
         return fail(m, AIRLOCK_ERR_ARG);
-    n = strlen(s);
-    if (once) {
-        for (i = 0; i < m->notice_count; i++) {
-            const char *have = (const char *)m->arena.buf + m->notice_off[i];
-
-            if (strncmp(have, s, n) == 0 && have[n] == '\0')
-                return AIRLOCK_OK;
-        }
-    }
     if (m->notice_count == GATE_NOTICES_MAX)
         return AIRLOCK_OK;
     off = m->arena.len;
-    if ((err = gate_sanitize(&m->arena, (const uint8_t *)s, n, 0, NULL)) !=
-        AIRLOCK_OK || (err = wr_u8(&m->arena, 0)) != AIRLOCK_OK)
+    if ((err = gate_sanitize(&m->arena, (const uint8_t *)s, strlen(s), 0,
+                             NULL)) != AIRLOCK_OK ||
+        (err = wr_u8(&m->arena, 0)) != AIRLOCK_OK)
         return fail(m, err);
+    text = (const char *)m->arena.buf + off;
+    n = m->arena.len - off;
+    for (i = 0; once && i < m->notice_count; i++) {
+        if (memcmp((const char *)m->arena.buf + m->notice_off[i], text, n) ==
+            0) {
+            m->arena.len = off;       /* the same notice is there: drop it */
+            return AIRLOCK_OK;
+        }
+    }
     m->notice_off[m->notice_count++] = off;
     return AIRLOCK_OK;
 }
