@@ -143,7 +143,8 @@ airlock_err gate_frame_encode_receipt(const airlock_allocator *al,
 #define GATE_MARKS_MAX 8u             /* combining marks kept on one base */
 
 /* Append the sanitized form of in[0..len) to `w` (any bytes in, valid
- * displayable UTF-8 out; the output is at most 3 * len bytes). *changes
+ * displayable UTF-8 out; the output is at most 3 * len bytes, and w must
+ * have room for that much: it is reserved up front). *changes
  * (may be NULL) receives GATE_SAN_* bits. Returns w's sticky error on
  * failure (NOMEM, TOO_LARGE), AIRLOCK_OK otherwise. Single pass, no
  * allocation besides w's growth. */
@@ -176,11 +177,18 @@ typedef airlock_err (*gate_emit_fn)(void *ctx, const char *s, size_t n,
                                     uint32_t style, uint32_t quote_depth,
                                     bool link);
 
+/* Markup bombs: after this many pieces the rest of the text is handed out
+ * as one plain piece (and *flags gets GATE_STYLE_LIMITED), so the cost per
+ * piece downstream is bounded whatever the input. */
+#define GATE_STYLE_PIECES_MAX 2048u
+#define GATE_STYLE_LIMITED (1u << 0)
+
 /* Parse sanitized text (gate_sanitize output) as XEP-0393 message styling
  * with link detection and hand every piece to `emit`. Linear in n, no
- * recursion, no allocation. */
+ * recursion, no allocation. *flags (may be NULL) receives
+ * GATE_STYLE_LIMITED when the piece limit was reached. */
 airlock_err gate_style(const char *text, size_t n, gate_emit_fn emit,
-                       void *ctx) BASE_WUR;
+                       void *ctx, unsigned *flags) BASE_WUR;
 
 /* True when s[0..n) starts with an allowed link scheme (http://, https://,
  * xmpp:, mailto:, ASCII case-insensitive). */
@@ -201,6 +209,7 @@ bool gate_link_scheme_ok(const char *s, size_t n);
 #define GATE_NOTICE_INVISIBLE "invisible characters were removed"
 #define GATE_NOTICE_CUT "message was too long and was cut"
 #define GATE_NOTICE_BLOCKED "message from a blocked sender not shown"
+#define GATE_NOTICE_STYLE_LIMIT "too many styled parts: the rest is plain"
 
 /* Build a model step by step (render.c does; so can the engine, e.g. to
  * rebuild a model received from the sandboxed decoder). Every add_* copies
@@ -239,6 +248,9 @@ airlock_err gate_model_add_attachment(airlock_model *m, const char *mime,
 void gate_model_withhold(airlock_model *m, uint32_t attachments,
                          uint32_t fields);
 void gate_model_set_malformed(airlock_model *m);
+/* A hint: make room for about n more bytes of text (failure is ignored
+ * here; the next add reports it). */
+void gate_model_reserve(airlock_model *m, size_t n);
 /* The allocator the model was made with (never NULL: a copy inside). */
 const airlock_allocator *gate_model_allocator(const airlock_model *m);
 /* Resolve the model's pointers; call once after the last add. */

@@ -133,6 +133,18 @@ static airlock_err grow_spans(airlock_model *m)
     return AIRLOCK_OK;
 }
 
+/* Append n bytes and a NUL to the arena in one step. */
+static airlock_err arena_put(airlock_model *m, const char *s, size_t n)
+{
+    if (n > SIZE_MAX - 1 || wr_reserve(&m->arena, n + 1) != AIRLOCK_OK)
+        return fail(m, m->arena.err != AIRLOCK_OK ? m->arena.err
+                                                  : AIRLOCK_ERR_TOO_LARGE);
+    memcpy(m->arena.buf + m->arena.len, s, n);
+    m->arena.buf[m->arena.len + n] = 0;
+    m->arena.len += n + 1;
+    return AIRLOCK_OK;
+}
+
 airlock_err gate_model_put_text(airlock_model *m, const char *s, size_t n,
                                 uint32_t style, uint32_t quote_depth,
                                 bool link)
@@ -150,10 +162,8 @@ airlock_err gate_model_put_text(airlock_model *m, const char *s, size_t n,
         m->arena.len == m->last_end) {
         /* Merge: the last span's text ends the arena; drop its NUL. */
         m->arena.len--;
-        wr_bytes(&m->arena, s, n);
-        wr_u8(&m->arena, 0);
-        if (m->arena.err != AIRLOCK_OK)
-            return fail(m, m->arena.err);
+        if ((err = arena_put(m, s, n)) != AIRLOCK_OK)
+            return err;
         last->pub.len += n;
         m->last_end = m->arena.len;
         return AIRLOCK_OK;
@@ -161,19 +171,28 @@ airlock_err gate_model_put_text(airlock_model *m, const char *s, size_t n,
     if ((err = grow_spans(m)) != AIRLOCK_OK)
         return err;
     last = &m->spans[m->span_count];
-    memset(last, 0, sizeof *last);
     last->off = m->arena.len;
+    if ((err = arena_put(m, s, n)) != AIRLOCK_OK)
+        return err;
+    last->pub.text = NULL;
     last->pub.len = n;
     last->pub.style = style;
+    last->pub.href = NULL;
     last->pub.quote_depth = quote_depth;
     last->link = link;
-    wr_bytes(&m->arena, s, n);
-    wr_u8(&m->arena, 0);
-    if (m->arena.err != AIRLOCK_OK)
-        return fail(m, m->arena.err);
     m->span_count++;
     m->last_end = m->arena.len;
     return AIRLOCK_OK;
+}
+
+/* Reserve room for about n more bytes of text (a hint: failure is ignored
+ * here and shows up at the next real append). */
+void gate_model_reserve(airlock_model *m, size_t n)
+{
+    if (m != NULL && m->err == AIRLOCK_OK && n < MODEL_ARENA_MAX)
+        (void)wr_reserve(&m->arena, n);
+    if (m != NULL)
+        m->arena.err = AIRLOCK_OK;
 }
 
 airlock_err gate_model_add_text(airlock_model *m, const char *s, size_t n,

@@ -40,7 +40,7 @@ airlock_err gate_body(airlock_model *m, const uint8_t *in, size_t len,
 {
     size_t cut = gate_cut(in, len, GATE_BODY_MAX);
     body_sink sink = { m };
-    unsigned changes = 0;
+    unsigned changes = 0, style_flags = 0;
     wr w;
     airlock_err err;
 
@@ -49,11 +49,17 @@ airlock_err gate_body(airlock_model *m, const uint8_t *in, size_t len,
     wr_init(&w, gate_model_allocator(m), 3 * (size_t)GATE_BODY_MAX);
     if ((err = gate_sanitize(&w, in, cut, 0, &changes)) != AIRLOCK_OK)
         goto out;
+    gate_model_reserve(m, w.len + w.len / 2 + 64);
     if (styled)
-        err = gate_style((const char *)w.buf, w.len, put_piece, &sink);
+        err = gate_style((const char *)w.buf, w.len, put_piece, &sink,
+                         &style_flags);
     else
         err = gate_model_put_text(m, (const char *)w.buf, w.len, 0, 0, false);
     if (err != AIRLOCK_OK || (err = san_notices(m, changes)) != AIRLOCK_OK)
+        goto out;
+    if ((style_flags & GATE_STYLE_LIMITED) &&
+        (err = gate_model_add_notice_once(m, GATE_NOTICE_STYLE_LIMIT)) !=
+            AIRLOCK_OK)
         goto out;
     if (cut < len)
         err = gate_model_add_notice_once(m, GATE_NOTICE_CUT);

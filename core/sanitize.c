@@ -51,13 +51,6 @@ static size_t put_cp(uint8_t out[4], uint32_t cp)
     return 4;
 }
 
-static airlock_err wr_cp(wr *w, uint32_t cp)
-{
-    uint8_t b[4];
-
-    return wr_bytes(w, b, put_cp(b, cp));
-}
-
 /* Length of the maximal subpart of an ill-formed sequence at p (Unicode
  * 3.9, "U+FFFD Substitution of Maximal Subparts"): one U+FFFD replaces the
  * longest prefix that could start a well-formed sequence, at least 1 byte. */
@@ -86,7 +79,46 @@ static size_t bad_len(const uint8_t *p, size_t n)
     return k > need ? need : k;
 }
 
-/* Decode one code point; <0 when ill-formed. */
+/* Decode one well-formed sequence (Unicode Table 3-7, the same ranges as
+ * bad_len) inline; 0 when ill-formed. The sanitizer's hot path uses this
+ * rather than a library call per code point; gate_text_clean checks with
+ * utf8proc_iterate, so the fuzzers compare two decoders. */
+static size_t utf8_seq(const uint8_t *p, size_t n, int32_t *cp)
+{
+    uint8_t b0 = p[0], lo = 0x80, hi = 0xBF;
+
+    if (b0 < 0xC2 || b0 > 0xF4)
+        return 0;
+    if (b0 < 0xE0) {
+        if (n < 2 || (p[1] & 0xC0) != 0x80)
+            return 0;
+        *cp = (int32_t)((b0 & 0x1Fu) << 6 | (p[1] & 0x3Fu));
+        return 2;
+    }
+    if (b0 == 0xE0)
+        lo = 0xA0;
+    else if (b0 == 0xED)
+        hi = 0x9F;
+    else if (b0 == 0xF0)
+        lo = 0x90;
+    else if (b0 == 0xF4)
+        hi = 0x8F;
+    if (b0 < 0xF0) {
+        if (n < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80)
+            return 0;
+        *cp = (int32_t)((b0 & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 |
+                        (p[2] & 0x3Fu));
+        return 3;
+    }
+    if (n < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 ||
+        (p[3] & 0xC0) != 0x80)
+        return 0;
+    *cp = (int32_t)((b0 & 0x07u) << 18 | (p[1] & 0x3Fu) << 12 |
+                    (p[2] & 0x3Fu) << 6 | (p[3] & 0x3Fu));
+    return 4;
+}
+
+/* Decode one code point with utf8proc; <0 when ill-formed. */
 static long decode(const uint8_t *p, size_t n, int32_t *cp)
 {
     return (long)utf8proc_iterate(p, (utf8proc_ssize_t)(n > 4 ? 4 : n), cp);
@@ -143,44 +175,81 @@ size_t gate_cut(const uint8_t *in, size_t len, size_t max)
     return c;
 }
 
+/* Bytes from p that are all printable ASCII (0x20..0x7E), 8 at a time:
+ * a byte below 0x20 borrows in (x - 0x20..), a byte at or above 0x7F sets
+ * the top bit of (x + 0x01..) or of x. A false alarm in a word only sends
+ * it to the byte loop. */
+static size_t ascii_run(const uint8_t *p, size_t n)
+{
+    const uint64_t lo = 0x2020202020202020ull, one = 0x0101010101010101ull;
+    const uint64_t hi = 0x8080808080808080ull;
+    size_t i = 0;
+
+    while (n - i >= 8) {
+        uint64_t x;
+
+        memcpy(&x, p + i, 8);
+        if (((x - lo) | (x + one) | x) & hi)
+            break;
+        i += 8;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] < 0x7F)
+        i++;
+    return i;
+}
+
 airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
                           unsigned *changes)
 {
     const bool name = (opts & GATE_SAN_OPT_NAME) != 0;
     size_t i = 0, run = 0;
     unsigned ch = 0, marks = 0;
+    uint8_t *o;
     airlock_err err;
 
     if (changes != NULL)
         *changes = 0;
-    if (len > 0 && in == NULL)
+    if (len == 0)
+        return w->err;
+    if (in == NULL)
         return AIRLOCK_ERR_ARG;
-    if ((err = wr_reserve(w, len)) != AIRLOCK_OK)
+    if (len > (SIZE_MAX - 1) / 3)
+        return AIRLOCK_ERR_TOO_LARGE;
+    /* Room for the worst case (every byte a 3-byte symbol) up front, so the
+     * loop writes without checks or calls. */
+    if ((err = wr_reserve(w, 3 * len)) != AIRLOCK_OK)
         return err;
+    o = w->buf + w->len;
 
 /* Copy the pending unchanged run of input, then start a new one at `to`. */
 #define FLUSH_TO(to) do { \
-        wr_bytes(w, in + run, i - run); \
+        if (i - run > 16) { \
+            memcpy(o, in + run, i - run); \
+            o += i - run; \
+        } else { \
+            while (run < i) \
+                *o++ = in[run++]; \
+        } \
         run = (to); \
     } while (0)
 
     while (i < len) {
         uint8_t b = in[i];
-        int32_t cp;
-        long n;
+        int32_t cp = 0;
+        size_t n;
         const utf8proc_property_t *prop;
 
         if (b >= 0x20 && b < 0x7F) {
-            if (name && (b == '/' || b == '\\')) {
-                FLUSH_TO(i + 1);     /* dropped: does not end a mark run */
-                i++;
+            if (!name) {
+                marks = 0;
+                i += ascii_run(in + i, len - i);
                 continue;
             }
-            marks = 0;
+            if (b == '/' || b == '\\')
+                FLUSH_TO(i + 1);     /* dropped: does not end a mark run */
+            else
+                marks = 0;
             i++;
-            while (i < len && in[i] >= 0x20 && in[i] < 0x7F &&
-                   !(name && (in[i] == '/' || in[i] == '\\')))
-                i++;
             continue;
         }
         if (b < 0x80) {
@@ -190,38 +259,64 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
                 continue;
             }
             if (b == '\r' && !name) {
-                FLUSH_TO(i + 1);
-                wr_u8(w, '\n');
-                i++;
-                if (i < len && in[i] == '\n') {
-                    i++;
-                    run = i;
-                }
                 ch |= GATE_SAN_NEWLINE;
+                if (i + 1 < len && in[i + 1] == '\n') {
+                    FLUSH_TO(i + 1); /* CRLF: drop the CR, keep the LF */
+                    i += 2;
+                    continue;
+                }
+                FLUSH_TO(i + 1);
+                *o++ = '\n';
+                i++;
                 continue;
             }
-            FLUSH_TO(i + 1);
-            wr_cp(w, b == 0x7F ? CP_DEL_PICTURE : CP_CONTROL_PICTURES + b);
+            /* A run of controls: each becomes a 3-byte Control Picture
+             * (U+2400 + c is E2 90 80+c; DEL's U+2421 is E2 90 A1). */
+            FLUSH_TO(i);
+            do {
+                o[0] = 0xE2;
+                o[1] = 0x90;
+                o[2] = (uint8_t)(b == 0x7F ? 0xA1 : 0x80 + b);
+                o += 3;
+                i++;
+            } while (i < len && ((b = in[i]) == 0x7F ||
+                                 (b < 0x20 && b != '\n' && b != '\t' &&
+                                  b != '\r')));
+            run = i;
             ch |= GATE_SAN_CONTROL;
-            i++;
             continue;
         }
-        if ((n = decode(in + i, len - i, &cp)) < 0) {
+        if (b < 0xC2 || b > 0xF4) {
+            /* A run of bytes that never start a sequence: one U+FFFD each. */
+            FLUSH_TO(i);
+            do {
+                o[0] = 0xEF;
+                o[1] = 0xBF;
+                o[2] = 0xBD;
+                o += 3;
+                i++;
+            } while (i < len && in[i] >= 0x80 && (in[i] < 0xC2 || in[i] > 0xF4));
+            run = i;
+            ch |= GATE_SAN_INVALID;
+            marks = 0;
+            continue;
+        }
+        if ((n = utf8_seq(in + i, len - i, &cp)) == 0) {
             size_t k = bad_len(in + i, len - i);
 
             FLUSH_TO(i + k);
-            wr_cp(w, CP_REPLACEMENT);
+            o += put_cp(o, CP_REPLACEMENT);
             ch |= GATE_SAN_INVALID;
             marks = 0;
             i += k;
             continue;
         }
         if (cp < 0xA0) {             /* C1 controls U+0080..U+009F */
-            FLUSH_TO(i + (size_t)n);
-            wr_cp(w, CP_REPLACEMENT);
+            FLUSH_TO(i + n);
+            o += put_cp(o, CP_REPLACEMENT);
             ch |= GATE_SAN_CONTROL;
             marks = 0;
-            i += (size_t)n;
+            i += n;
             continue;
         }
         prop = utf8proc_get_property(cp);
@@ -230,44 +325,45 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
         case UTF8PROC_CATEGORY_MC:
         case UTF8PROC_CATEGORY_ME:
             if (++marks > GATE_MARKS_MAX) {
-                FLUSH_TO(i + (size_t)n);
+                FLUSH_TO(i + n);
                 ch |= GATE_SAN_MARKS;
             }
-            i += (size_t)n;
+            i += n;
             continue;
         case UTF8PROC_CATEGORY_CF:
             if (cp == (int32_t)CP_ZWJ || cp == (int32_t)CP_ZWNJ) {
-                i += (size_t)n;      /* kept; part of the current cluster */
+                i += n;      /* kept; part of the current cluster */
                 continue;
             }
-            FLUSH_TO(i + (size_t)n);
+            FLUSH_TO(i + n);
             ch |= is_bidi_control(cp) ? GATE_SAN_BIDI : GATE_SAN_INVISIBLE;
-            i += (size_t)n;
+            i += n;
             continue;
         case UTF8PROC_CATEGORY_ZL:
         case UTF8PROC_CATEGORY_ZP:   /* U+2028, U+2029 */
-            FLUSH_TO(i + (size_t)n);
+            FLUSH_TO(i + n);
             if (name)
-                wr_cp(w, CP_CONTROL_PICTURES + '\n');
+                o += put_cp(o, CP_CONTROL_PICTURES + '\n');
             else
-                wr_u8(w, '\n');
+                *o++ = '\n';
             ch |= GATE_SAN_NEWLINE;
             marks = 0;
-            i += (size_t)n;
+            i += n;
             continue;
         default:
             break;
         }
         marks = 0;
-        i += (size_t)n;
+        i += n;
         if (cp == (int32_t)CP_BLACK_FLAG)
             i += tag_seq_len(in + i, len - i);  /* kept as a whole */
     }
     FLUSH_TO(len);
 #undef FLUSH_TO
+    w->len = (size_t)(o - w->buf);
     if (changes != NULL)
         *changes = ch;
-    return w->err;
+    return AIRLOCK_OK;
 }
 
 bool gate_text_clean(const char *s, size_t n)

@@ -22,11 +22,20 @@
 
 #define NOT_FOUND SIZE_MAX
 
+/* Pieces are handed out coalesced: a piece that continues the pending one
+ * with the same style and depth extends it (links never merge), so plain
+ * text costs one callback, not one per line or segment. */
 typedef struct styler {
     const char *t;
     gate_emit_fn emit;
     void *ctx;
     airlock_err err;
+    size_t pend_a, pend_b;      /* pending piece [pend_a, pend_b) */
+    uint32_t pend_style, pend_depth;
+    bool pend_link;
+    size_t pieces;              /* handed out so far */
+    bool limited;               /* GATE_STYLE_PIECES_MAX reached */
+    bool stop;                  /* limited, or the callback failed */
 } styler;
 
 /* The four span directives, in the order of closer caches. */
@@ -39,6 +48,38 @@ static int directive_index(unsigned char c)
     case '`': return 3;
     default: return -1;
     }
+}
+
+/* The first index in [i, e) holding a directive character, or e; eight
+ * bytes at a time (a zero byte in x ^ c marks a match; false alarms only
+ * fall back to the byte loop). */
+static size_t skip_plain(const char *t, size_t i, size_t e)
+{
+    const uint64_t one = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+    const uint64_t star = one * '*', low = one * '_', tilde = one * '~',
+                   grave = one * '`';
+    size_t near = e - i < 8 ? e : i + 8;
+
+    /* Directives close together (markup-heavy text) are found bytewise. */
+    for (; i < near; i++)
+        if (directive_index((unsigned char)t[i]) >= 0)
+            return i;
+    while (e - i >= 8) {
+        uint64_t x, a, b, c, d;
+
+        memcpy(&x, t + i, 8);
+        a = x ^ star;
+        b = x ^ low;
+        c = x ^ tilde;
+        d = x ^ grave;
+        if ((((a - one) & ~a) | ((b - one) & ~b) | ((c - one) & ~c) |
+             ((d - one) & ~d)) & hi)
+            break;
+        i += 8;
+    }
+    while (i < e && directive_index((unsigned char)t[i]) < 0)
+        i++;
+    return i;
 }
 
 static const uint32_t directive_style[4] = {
@@ -60,18 +101,19 @@ static bool cp_space(int32_t cp)
            cat == UTF8PROC_CATEGORY_ZP;
 }
 
+static inline bool ascii_space(unsigned char c)
+{
+    return c == ' ' || (c >= 0x09 && c <= 0x0D);
+}
+
 /* The code point starting at t[i] (i < e) is whitespace; *len gets its
  * length. Sanitized input is valid UTF-8; anything else counts as not
  * whitespace, one byte long. */
-static bool space_at(const char *t, size_t i, size_t e, size_t *len)
+static bool space_at_slow(const char *t, size_t i, size_t e, size_t *len)
 {
     int32_t cp;
     utf8proc_ssize_t k;
 
-    if ((unsigned char)t[i] < 0x80) {
-        *len = 1;
-        return cp_space((unsigned char)t[i]);
-    }
     k = utf8proc_iterate((const utf8proc_uint8_t *)t + i,
                          (utf8proc_ssize_t)(e - i > 4 ? 4 : e - i), &cp);
     if (k < 1) {
@@ -82,24 +124,63 @@ static bool space_at(const char *t, size_t i, size_t e, size_t *len)
     return cp_space(cp);
 }
 
-/* The code point ending just before t[i] (i > lo) is whitespace. */
-static bool space_before(const char *t, size_t lo, size_t i)
+static inline bool space_at(const char *t, size_t i, size_t e, size_t *len)
+{
+    if ((unsigned char)t[i] < 0x80) {
+        *len = 1;
+        return ascii_space((unsigned char)t[i]);
+    }
+    return space_at_slow(t, i, e, len);
+}
+
+static bool space_before_slow(const char *t, size_t lo, size_t i)
 {
     size_t j = i - 1, len;
 
-    if ((unsigned char)t[j] < 0x80)
-        return cp_space((unsigned char)t[j]);
     while (j > lo && i - j < 4 && ((unsigned char)t[j] & 0xC0) == 0x80)
         j--;
-    return space_at(t, j, i, &len) && j + len == i;
+    return space_at_slow(t, j, i, &len) && j + len == i;
+}
+
+/* The code point ending just before t[i] (i > lo) is whitespace. */
+static inline bool space_before(const char *t, size_t lo, size_t i)
+{
+    unsigned char c = (unsigned char)t[i - 1];
+
+    return c < 0x80 ? ascii_space(c) : space_before_slow(t, lo, i);
+}
+
+static void flush(styler *st)
+{
+    if (st->err == AIRLOCK_OK && st->pend_b > st->pend_a) {
+        st->err = st->emit(st->ctx, st->t + st->pend_a,
+                           st->pend_b - st->pend_a, st->pend_style,
+                           st->pend_depth, st->pend_link);
+        if (++st->pieces >= GATE_STYLE_PIECES_MAX)
+            st->limited = true;
+        st->stop = st->limited || st->err != AIRLOCK_OK;
+    }
+    st->pend_a = st->pend_b;
 }
 
 static void put(styler *st, size_t a, size_t b, uint32_t style,
                 uint32_t depth, bool link)
 {
-    if (st->err != AIRLOCK_OK || b <= a)
+    if (b <= a || st->stop)
         return;
-    st->err = st->emit(st->ctx, st->t + a, b - a, style, depth, link);
+    if (st->pend_b > st->pend_a && st->pend_b == a && !link &&
+        !st->pend_link && st->pend_style == style && st->pend_depth == depth) {
+        st->pend_b = b;
+        return;
+    }
+    flush(st);
+    if (st->stop)
+        return;      /* pend_b is where the plain rest starts */
+    st->pend_a = a;
+    st->pend_b = b;
+    st->pend_style = style;
+    st->pend_depth = depth;
+    st->pend_link = link;
 }
 
 /* ---- links --------------------------------------------------------------- */
@@ -247,13 +328,21 @@ static void put_linked(styler *st, size_t a, size_t b, uint32_t style,
         put(st, a, b, style, depth, false);
         return;
     }
-    while (scan < b) {
-        const char *q = memchr(t + scan, ':', b - scan);
-        size_t colon, body, start = 0, end;
+    while (scan < b && !st->stop) {
+        size_t colon = scan, body, start = 0, end;
 
-        if (q == NULL)
-            break;
-        colon = (size_t)(q - t);
+        if (b - scan < 16) {
+            while (colon < b && t[colon] != ':')
+                colon++;
+            if (colon == b)
+                break;
+        } else {
+            const char *q = memchr(t + scan, ':', b - scan);
+
+            if (q == NULL)
+                break;
+            colon = (size_t)(q - t);
+        }
         body = scheme_before(t, a, colon, b, &start);
         if (body != 0 && (end = url_end(t, body, b)) > body) {
             put(st, from, start, style, depth, false);
@@ -292,19 +381,11 @@ static size_t find_closer(const char *t, size_t s, size_t e, char c, size_t k,
 
     if (cc->valid && cc->from <= k && k <= cc->at)
         return cc->at;
-    j = k;
-    while (j < e) {
-        const char *q = memchr(t + j, c, e - j);
-
-        if (q == NULL) {
-            j = e;
+    /* A byte loop: candidates are usually close, and a call per candidate
+     * would cost more than the scan. */
+    for (j = k; j < e; j++)
+        if (t[j] == c && is_closer(t, s, e, j, c))
             break;
-        }
-        j = (size_t)(q - t);
-        if (is_closer(t, s, e, j, c))
-            break;
-        j++;
-    }
     cc->from = k;
     cc->at = j;
     cc->valid = true;
@@ -323,12 +404,11 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
     const char *t = st->t;
     open_span stack[4];
     closer_cache cache[4];
-    size_t sp = 0, i = s, seg = s, after_open = s;
+    size_t sp = 0, i = s, seg = s, after_open = s, top_end = e, j, len;
     uint32_t style = base;
 
     memset(cache, 0, sizeof cache);
-    while (i < e && st->err == AIRLOCK_OK) {
-        size_t top_end = sp > 0 ? stack[sp - 1].close : e, j, len;
+    while (i < e && !st->stop) {
         unsigned char c;
         int d;
 
@@ -337,6 +417,7 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
             put(st, i, i + 1, style, depth, false);
             style &= ~stack[--sp].style;
             seg = ++i;
+            top_end = sp > 0 ? stack[sp - 1].close : e;
             continue;
         }
         if (style & AIRLOCK_STYLE_MONO) {
@@ -344,22 +425,20 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
             continue;
         }
         c = (unsigned char)t[i];
-        if ((d = directive_index(c)) < 0 || (style & directive_style[d])) {
-            i++;
+        if ((d = directive_index(c)) < 0) {
+            i = skip_plain(t, i + 1, top_end);
             continue;
         }
-        /* Opening directive: at the block start, after whitespace or right
-         * after another opening directive; followed by non-whitespace; not
-         * part of a run of the same character; closed inside the parent. */
-        if (i + 1 >= top_end || t[i + 1] == (char)c ||
-            (i > s && t[i - 1] == (char)c) ||
+        /* Opening directive: not already open, at the block start, after
+         * whitespace or right after another opening directive; followed by
+         * non-whitespace; not part of a run of the same character; closed
+         * inside the parent. */
+        if ((style & directive_style[d]) || i + 1 >= top_end ||
+            t[i + 1] == (char)c || (i > s && t[i - 1] == (char)c) ||
             !(i == s || i == after_open || space_before(t, s, i)) ||
-            space_at(t, i + 1, e, &len)) {
-            i++;
-            continue;
-        }
-        j = find_closer(t, s, e, (char)c, i + 2, &cache[d]);
-        if (j >= top_end) {
+            space_at(t, i + 1, e, &len) ||
+            (j = find_closer(t, s, e, (char)c, i + 2, &cache[d])) >=
+                top_end) {
             i++;
             continue;
         }
@@ -368,10 +447,48 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
         stack[sp].style = directive_style[d];
         stack[sp].close = j;
         sp++;
+        top_end = j;
         put(st, i, i + 1, style, depth, false);
         seg = after_open = ++i;
     }
     put_linked(st, seg, e, style, depth);
+}
+
+/* Plain lines: a run of whole lines at the top level that hold no
+ * directive, no ':' (so no link) and do not start a quote or a fence is
+ * one plain piece. Returns the end of the run (pos when there is none). */
+static size_t plain_lines(const char *t, size_t pos, size_t n)
+{
+    const uint64_t one = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+    size_t i = pos, end = pos;
+
+    for (;;) {
+        if (i < n && (t[i] == '>' || t[i] == '`'))
+            return end;                  /* a block starts on this line */
+        while (n - i >= 8) {
+            uint64_t x, a, b, c, d, f, g;
+
+            memcpy(&x, t + i, 8);
+            a = x ^ (one * '*');
+            b = x ^ (one * '_');
+            c = x ^ (one * '~');
+            d = x ^ (one * '`');
+            f = x ^ (one * ':');
+            g = x ^ (one * '\n');
+            if ((((a - one) & ~a) | ((b - one) & ~b) | ((c - one) & ~c) |
+                 ((d - one) & ~d) | ((f - one) & ~f) | ((g - one) & ~g)) & hi)
+                break;
+            i += 8;
+        }
+        while (i < n && t[i] != '\n' && t[i] != ':' &&
+               directive_index((unsigned char)t[i]) < 0)
+            i++;
+        if (i == n)
+            return n;                    /* the last line, without LF */
+        if (t[i] != '\n')
+            return end;                  /* this line needs the parser */
+        end = ++i;
+    }
 }
 
 /* ---- blocks -------------------------------------------------------------- */
@@ -382,16 +499,30 @@ static bool is_fence(const char *t, size_t c, size_t eol)
 }
 
 airlock_err gate_style(const char *text, size_t n, gate_emit_fn emit,
-                       void *ctx)
+                       void *ctx, unsigned *flags)
 {
-    styler st = { text, emit, ctx, AIRLOCK_OK };
+    styler st;
     size_t pos = 0;
     int pre_level = -1;     /* quote level holding an open pre block */
 
+    if (flags != NULL)
+        *flags = 0;
     if ((text == NULL && n > 0) || emit == NULL)
         return AIRLOCK_ERR_ARG;
-    while (pos < n && st.err == AIRLOCK_OK) {
-        const char *lf = memchr(text + pos, '\n', n - pos);
+    memset(&st, 0, sizeof st);
+    st.t = text;
+    st.emit = emit;
+    st.ctx = ctx;
+    while (pos < n && !st.stop) {
+        const char *lf;
+        size_t run;
+
+        if (pre_level < 0 && (run = plain_lines(text, pos, n)) > pos) {
+            put(&st, pos, run, 0, 0, false);
+            pos = run;
+            continue;
+        }
+        lf = memchr(text + pos, '\n', n - pos);
         size_t eol = lf != NULL ? (size_t)(lf - text) : n;
         size_t next = lf != NULL ? eol + 1 : n;
         size_t c = pos, len;
@@ -428,6 +559,14 @@ airlock_err gate_style(const char *text, size_t n, gate_emit_fn emit,
             put(&st, eol, next, block, level, false);
         }
         pos = next;
+    }
+    flush(&st);
+    if (st.limited && st.err == AIRLOCK_OK) {
+        /* The rest, whatever it holds, as one plain piece. */
+        if (st.pend_b < n)
+            st.err = emit(ctx, text + st.pend_b, n - st.pend_b, 0, 0, false);
+        if (flags != NULL)
+            *flags |= GATE_STYLE_LIMITED;
     }
     return st.err;
 }

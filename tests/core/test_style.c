@@ -415,13 +415,31 @@ static void test_bombs(void **state)
     assert_int_equal(airlock_model_span_count(m), 1);
     assert_int_equal(airlock_model_span(m, 0)->quote_depth, 8);
     airlock_model_free(m);
-    /* many tiny spans */
+    /* many tiny spans: styled up to the piece limit, the rest plain */
     for (i = 0; i < n; i++)
         in[i] = "*a* "[i % 4];
     assert_int_equal(airlock_render((const uint8_t *)in, n,
                                     AIRLOCK_TRUST_ACCEPTED, AIRLOCK_INPUT_BODY,
                                     NULL, &m), AIRLOCK_OK);
-    assert_int_equal(airlock_model_span_count(m), n / 2);
+    /* 2048 pieces, then the rest as one plain piece, which merges with
+     * the plain 2048th */
+    assert_int_equal(airlock_model_span_count(m), GATE_STYLE_PIECES_MAX);
+    assert_int_equal(airlock_model_span(m, 0)->style, AIRLOCK_STYLE_BOLD);
+    assert_int_equal(airlock_model_span(m, GATE_STYLE_PIECES_MAX - 2)->style,
+                     AIRLOCK_STYLE_BOLD);
+    assert_int_equal(airlock_model_span(m, GATE_STYLE_PIECES_MAX - 1)->style,
+                     0);
+    assert_int_equal(airlock_model_span(m, GATE_STYLE_PIECES_MAX - 1)->len,
+                     n - 4 * (GATE_STYLE_PIECES_MAX / 2) + 1);
+    assert_int_equal(airlock_model_notice_count(m), 1);
+    assert_string_equal(airlock_model_notice(m, 0), GATE_NOTICE_STYLE_LIMIT);
+    airlock_model_free(m);
+    /* just under the limit: all styled, no notice */
+    assert_int_equal(airlock_render((const uint8_t *)in, 4 * 1000,
+                                    AIRLOCK_TRUST_ACCEPTED, AIRLOCK_INPUT_BODY,
+                                    NULL, &m), AIRLOCK_OK);
+    assert_int_equal(airlock_model_span_count(m), 2000);
+    assert_int_equal(airlock_model_notice_count(m), 0);
     airlock_model_free(m);
     /* fences */
     for (i = 0; i < n; i++)
@@ -471,7 +489,7 @@ static void test_gate_style_direct(void **state)
     (void)state;
     memset(&c, 0, sizeof c);
     c.fail_at = -1;
-    assert_int_equal(gate_style(in, sizeof in - 1, collect_piece, &c),
+    assert_int_equal(gate_style(in, sizeof in - 1, collect_piece, &c, NULL),
                      AIRLOCK_OK);
     assert_int_equal(c.len, sizeof in - 1);
     assert_memory_equal(c.buf, in, c.len);
@@ -481,12 +499,12 @@ static void test_gate_style_direct(void **state)
 
         memset(&d, 0, sizeof d);
         d.fail_at = k;
-        assert_int_equal(gate_style(in, sizeof in - 1, collect_piece, &d),
+        assert_int_equal(gate_style(in, sizeof in - 1, collect_piece, &d, NULL),
                          AIRLOCK_ERR_NOMEM);
         assert_int_equal(d.calls, k + 1);
     }
-    assert_int_equal(gate_style(NULL, 1, collect_piece, &c), AIRLOCK_ERR_ARG);
-    assert_int_equal(gate_style(in, 1, NULL, &c), AIRLOCK_ERR_ARG);
+    assert_int_equal(gate_style(NULL, 1, collect_piece, &c, NULL), AIRLOCK_ERR_ARG);
+    assert_int_equal(gate_style(in, 1, NULL, &c, NULL), AIRLOCK_ERR_ARG);
 }
 
 static void test_scheme_ok(void **state)

@@ -47,9 +47,9 @@ static void run(const uint8_t *data, size_t size, unsigned opts)
     unsigned ch = 0, ch2 = 0;
 
     wr_init(&a, NULL, 3 * size + 1);
-    wr_init(&b, NULL, 3 * size + 1);
     if (gate_sanitize(&a, data, size, opts, &ch) != AIRLOCK_OK)
         abort();
+    wr_init(&b, NULL, 3 * a.len + 1);
     if (a.len > 3 * size)
         abort();
     no_forbidden(a.buf, a.len, opts & GATE_SAN_OPT_NAME);

@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     c.text = (const char *)w.buf;
     c.at = 0;
-    if (gate_style((const char *)w.buf, w.len, piece, &c) != AIRLOCK_OK ||
+    if (gate_style((const char *)w.buf, w.len, piece, &c, NULL) != AIRLOCK_OK ||
         c.at != w.len)
         abort();
     wr_clear(&w, false);
