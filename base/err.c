@@ -1,5 +1,6 @@
 /*
- * err.c - error strings and the version.
+ * err.c - error strings, the version and airlock_free: public API kept in
+ * the leaf layer because every layer reports airlock_err.
  */
 #include "base.h"
 

@@ -5,4 +5,10 @@
  */
 #include "airlock/airlock.h"
 
-typedef int libairlock_anchor;
+/* Public functions defined in base/ (linked as a normal archive) that
+ * nothing in core calls: referencing them here links them in. */
+__attribute__((used)) static const void *const libairlock_base_api[] = {
+    (const void *)airlock_version,
+    (const void *)airlock_free,
+    (const void *)airlock_strerror,
+};

@@ -52,6 +52,8 @@ typedef struct store_open_args {
 airlock_err store_open(const store_open_args *a, store **out);
 void store_close(store *s);
 void store_buf_free(uint8_t *p, size_t n);   /* wipe then free */
+/* PRAGMA integrity_check: AIRLOCK_OK when it says "ok", else CORRUPT. */
+airlock_err store_check_integrity(store *s);
 
 /* Transactions. Begin/commit nest by counting; only the outermost commits.
  * The database runs in WAL mode with synchronous=FULL on commit, so a
