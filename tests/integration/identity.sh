@@ -15,8 +15,8 @@ al bob send alice '*two*' >/dev/null
 al alice recv --json > "$T/r2"
 grep -q '"text":"\*two\*"' "$T/r2" || die "changed identity must show inert text"
 grep -q '"bold"' "$T/r2" && die "changed identity rendered with styles"
-al alice events --json | grep -q identity_changed || die "no identity_changed event"
-al alice contacts --json | grep bob | grep -q '"identity_changed":true' ||
+al alice events --json | grep identity_changed >/dev/null || die "no identity_changed event"
+al alice contacts --json | grep bob | grep '"identity_changed":true' >/dev/null ||
     die "contact not flagged"
 after=$(al alice safety-number bob)
 [ "$before" != "$after" ] || die "safety number did not change"
@@ -25,7 +25,7 @@ al alice ack-identity bob
 al alice history bob --json > "$T/h"
 [ "$(grep -c '"style":\["bold"\]' "$T/h")" -eq 2 ] ||
     die "after acknowledging, both messages render styled"
-al alice contacts --json | grep bob | grep -q '"identity_changed":false' ||
+al alice contacts --json | grep bob | grep '"identity_changed":false' >/dev/null ||
     die "flag not cleared"
 ok "acknowledged identity renders styled again"
 echo "identity: all checks passed"
