@@ -422,13 +422,18 @@ AIRLOCK_API airlock_err airlock_safety_number(airlock_ctx *ctx,
     if ((err = store_sig_session_devices(ctx->st, addr, &devs, &n)) !=
         AIRLOCK_OK)
         return err;
-    /* One number per contact: the lowest device id with a known key
-     * (a changed key's number is shown so it can be checked before it is
-     * acknowledged). */
+    /* One number per contact: a device whose key changed (or that is new)
+     * first, so it can be checked before it is acknowledged; otherwise
+     * the lowest device id with a known key. */
     for (i = 0; i < n; i++) {
         if (store_rid_get(ctx->st, addr, devs[i], &rid) != AIRLOCK_OK)
             continue;
-        if (!found || devs[i] < best_dev) {
+        /* a device waiting for review wins: that is the key to compare */
+        if (!found ||
+            (rid.status == STORE_ID_CHANGED) > (best.status ==
+                                                STORE_ID_CHANGED) ||
+            ((rid.status == STORE_ID_CHANGED) ==
+                 (best.status == STORE_ID_CHANGED) && devs[i] < best_dev)) {
             best = rid;
             best_dev = devs[i];
             found = true;
