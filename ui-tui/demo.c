@@ -109,6 +109,48 @@ out:
     return err;
 }
 
+/* The first line of a span, at most 60 bytes, not splitting a UTF-8
+ * sequence. */
+static size_t excerpt(const char *s, size_t n)
+{
+    const char *nl = memchr(s, '\n', n);
+    size_t k = nl != NULL ? (size_t)(nl - s) : n;
+
+    if (k > 60) {
+        k = 60;
+        while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+            k--;
+    }
+    return k;
+}
+
+/* Without a terminal there are no attributes to draw: name what the client
+ * would draw, span by span, so the difference between a contact's styled
+ * message and a stranger's inert one is visible. */
+static void print_styles(const airlock_model *m)
+{
+    static const char *const names[] = { "bold", "italic", "strike", "mono",
+                                         "pre", "quote", "spoiler", "link" };
+    size_t i, k, shown = 0;
+
+    for (i = 0; i < airlock_model_span_count(m); i++) {
+        const airlock_span *sp = airlock_model_span(m, i);
+
+        if (sp->style == 0)
+            continue;
+        printf("       %s [", shown++ == 0 ? "styles:" : "       ");
+        for (k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (sp->style & (1u << k))
+                printf("%s%s", names[k],
+                       (sp->style >> (k + 1)) != 0 ? "," : "");
+        printf("] %.*s%s\n", (int)excerpt(sp->text, sp->len),
+               sp->text, excerpt(sp->text, sp->len) < sp->len ? " ..." : "");
+    }
+    if (shown == 0 && airlock_model_trust(m) == AIRLOCK_TRUST_UNKNOWN)
+        printf("       (inert: no styles, no links, nothing decoded "
+               "after the body)\n");
+}
+
 static void print_conversation(airlock_ctx *ctx, const airlock_contact *c)
 {
     airlock_message_list *l = NULL;
@@ -136,6 +178,7 @@ static void print_conversation(airlock_ctx *ctx, const airlock_contact *c)
             printf("       %.*s\n", (int)(nl - p), p);
         }
         airlock_free(text);
+        print_styles(m->model);
     }
     airlock_message_list_free(l);
 }

@@ -398,10 +398,11 @@ static int cmd_send(opts *o, int argc, char **argv)
                 fputc('\n', stdout);
             }
         }
+        /* the first error is the one reported */
+        airlock_err end_err = airlock_batch_end(ctx);
+
         if (err == AIRLOCK_OK)
-            err = airlock_batch_end(ctx);
-        else
-            (void)airlock_batch_end(ctx);
+            err = end_err;
     }
     free(line);
     airlock_close(ctx);
