@@ -251,6 +251,7 @@ AIRLOCK_API airlock_err airlock_open(const airlock_config *cfg,
     if ((ctx = calloc(1, sizeof *ctx)) == NULL)
         return AIRLOCK_ERR_NOMEM;
     ctx->epfd = -1;
+    ctx->log_fd = -1;
     ctx->al = cfg->allocator;
     ctx->on_event = cfg->on_event;
     ctx->user_data = cfg->user_data;
@@ -259,6 +260,8 @@ AIRLOCK_API airlock_err airlock_open(const airlock_config *cfg,
     memcpy(ctx->account, cfg->account, strlen(cfg->account) + 1);
     memcpy(ctx->home, p.home, sizeof p.home);
     memcpy(ctx->dir, p.dir, sizeof p.dir);
+    if ((err = engine_log_open(ctx, cfg->debug_log)) != AIRLOCK_OK)
+        goto fail;
     fill_store_args(cfg, p.dir, false, &a);
     if ((err = store_open(&a, &ctx->st)) != AIRLOCK_OK)
         goto fail;
@@ -313,6 +316,7 @@ AIRLOCK_API void airlock_close(airlock_ctx *ctx)
     if (ctx == NULL)
         return;
     engine_sandbox_stop(ctx);
+    engine_log_close(ctx);
     if (ctx->net != NULL)
         ctx->net->ops->close(ctx->net);
     if (ctx->epfd >= 0)

@@ -11,6 +11,7 @@
 
 #include "airlock/airlock.h"
 #include "base/base.h"
+#include "core/sandbox.h"
 #include "crypto/crypto.h"
 #include "net/net.h"
 #include "store/store.h"
@@ -58,6 +59,9 @@ struct airlock_ctx {
     int64_t rl_global_ms;
     bool send_receipts;
     int sandbox;
+    sandbox_state sb;                /* the decoder worker (sandbox.c) */
+    int log_fd;                      /* debug log (log.c), when log_on */
+    bool log_on;
     /* sends batched between airlock_batch_begin/end */
     unsigned batch_depth;
     bool batch_dirty;                /* outbox rows waiting for flush */
@@ -69,9 +73,13 @@ struct airlock_ctx {
 airlock_trust engine_render_trust(airlock_ctx *ctx, const char *sender,
                                   uint32_t device, airlock_trust contact);
 
-/* Render stored content for display (through the sandboxed decoder when
- * it is on). */
-airlock_err engine_render(airlock_ctx *ctx, const uint8_t *content, size_t n,
+/* Render stored content from `sender` for display (through the sandboxed
+ * decoder when it is on, decode.c). A decoder failure is not an error: the
+ * model is a notice, a security event names the sender, and repeated
+ * failures move the sender back to message requests. Errors: NOMEM, ARG,
+ * TOO_LARGE. */
+airlock_err engine_render(airlock_ctx *ctx, const char *sender,
+                          const uint8_t *content, size_t n,
                           store_content_kind kind, airlock_trust trust,
                           airlock_model **out);
 
@@ -100,9 +108,20 @@ bool engine_addr_ok(const char *addr);
 /* Retry sends a crash or a transport failure left in the outbox. */
 airlock_err engine_outbox_flush(airlock_ctx *ctx);
 
-/* The sandboxed decoder worker (core/sandbox.c). */
+/* The sandboxed decoder worker (core/decode.c, core/sandbox.c): started
+ * by airlock_open when ctx->sandbox is set (AIRLOCK_ERR_UNSUPPORTED when it
+ * cannot confine itself), stopped and reaped by airlock_close. */
 airlock_err engine_sandbox_start(airlock_ctx *ctx);
 void engine_sandbox_stop(airlock_ctx *ctx);
+
+/* The debug log (core/log.c; airlock_config.debug_log): one line per
+ * pipeline step with kinds, counts, sizes and device ids; never message
+ * text, keys or addresses. engine_log is a no-op when the log is off; it
+ * takes trusted format strings only. */
+airlock_err engine_log_open(airlock_ctx *ctx, const char *path);
+void engine_log_close(airlock_ctx *ctx);
+void engine_log(airlock_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Publish more one-time prekeys when few are left. */
 airlock_err engine_replenish_prekeys(airlock_ctx *ctx);

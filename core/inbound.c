@@ -371,8 +371,8 @@ static bool deliver(airlock_ctx *ctx, inb_item *it)
         (void)store_msg_delete(ctx->st, it->m.id);
         return false;
     }
-    if (engine_render(ctx, it->plain, it->m.content_n, it->m.kind, t,
-                      &model) != AIRLOCK_OK)
+    if (engine_render(ctx, it->m.sender, it->plain, it->m.content_n,
+                      it->m.kind, t, &model) != AIRLOCK_OK)
         return due;
     if (airlock_model_malformed(model))
         engine_security(ctx, AIRLOCK_SEC_UNDECODABLE_FRAME, it->m.sender,

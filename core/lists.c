@@ -308,8 +308,8 @@ static int hist_cb(const store_msg *sm, void *arg)
     snprintf(it->conversation, sizeof it->conversation, "%s",
              sm->conversation);
     snprintf(it->from, sizeof it->from, "%s", sm->sender);
-    if ((err = engine_render(w->ctx, sm->content, sm->content_n, sm->kind, t,
-                             &it->model)) != AIRLOCK_OK) {
+    if ((err = engine_render(w->ctx, sm->sender, sm->content, sm->content_n,
+                             sm->kind, t, &it->model)) != AIRLOCK_OK) {
         w->err = err;
         return 1;
     }
