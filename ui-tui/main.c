@@ -20,6 +20,7 @@
 #include <airlock/airlock.h>
 
 #include "cli.h"
+#include "cli_envelope.h"
 #include "demo.h"
 #include "tui.h"
 
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 "  safety-number ADDR         verify ADDR        ack-identity ADDR\n"
 "  events [--json]\n"
 "  render --trust unknown|accepted --input frame|body [--json]\n"
-"  vectors check FILE\n"
+"  vectors check FILE         vectors envelope ... (make a case)\n"
 "  demo                       (no command: the terminal client)\n"
 "The passphrase comes from --passphrase-file or AIRLOCK_PASSPHRASE.\n"
 "See airlock(1).\n", f);
@@ -719,7 +720,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "render") == 0)
         return cli_render(argc, argv);
     if (strcmp(cmd, "vectors") == 0)
-        return cli_vectors(argc, argv);
+        return cli_vectors_all(argc, argv);
     if (strcmp(cmd, "init") == 0)
         return cmd_init(&o, argc, argv);
     if (strcmp(cmd, "demo") == 0)

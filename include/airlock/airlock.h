@@ -241,6 +241,32 @@ AIRLOCK_API AIRLOCK_WUR airlock_err airlock_sanitize(const uint8_t *in,
 AIRLOCK_API size_t airlock_text_width(const char *s, size_t len);
 
 /* ------------------------------------------------------------------------ */
+/* Envelope test vectors (docs/WIRE-FORMAT.md, "Envelope vectors")           */
+/* ------------------------------------------------------------------------ */
+
+/* For test vectors only. Two throwaway accounts live in a temporary
+ * directory for the duration of the call; every random byte each uses
+ * comes from a ChaCha20 keystream of its 32-byte seed, and the clock is
+ * `time_ms`. Nothing here touches a real account.
+ *
+ * airlock_vector_seal: the envelope v1 `sender` sends `frame` to
+ * `recipient` with (the first message of a new session). *env is freed
+ * with airlock_free(). Errors: ARG, TOO_LARGE, NOMEM, IO, CRYPTO.
+ * airlock_vector_open: decrypt an envelope addressed to the account made
+ * from `recipient_seed`, giving the content frame (freed with
+ * airlock_free()). Errors: MALFORMED/TRUNCATED/TOO_LARGE (envelope),
+ * NOT_FOUND (no header for that device), AUTH, DUPLICATE, NOMEM, IO.
+ * Thread-safe. */
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_vector_seal(
+    const uint8_t sender_seed[32], const char *sender,
+    const uint8_t recipient_seed[32], const char *recipient,
+    uint64_t time_ms, const uint8_t *frame, size_t n, uint8_t **env,
+    size_t *env_n);
+AIRLOCK_API AIRLOCK_WUR airlock_err airlock_vector_open(
+    const uint8_t recipient_seed[32], const uint8_t *env, size_t n,
+    uint8_t **frame, size_t *frame_n);
+
+/* ------------------------------------------------------------------------ */
 /* Account context                                                           */
 /* ------------------------------------------------------------------------ */
 
