@@ -175,27 +175,38 @@ size_t gate_cut(const uint8_t *in, size_t len, size_t max)
     return c;
 }
 
-/* Bytes from p that are all printable ASCII (0x20..0x7E), 8 at a time:
- * a byte below 0x20 borrows in (x - 0x20..), a byte at or above 0x7F sets
- * the top bit of (x + 0x01..) or of x. A false alarm in a word only sends
- * it to the byte loop. */
+static inline bool ascii_keep(uint8_t b)
+{
+    return (b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t';
+}
+
+/* Bytes from p that are kept as they are: printable ASCII, LF and TAB.
+ * Eight at a time where possible: a byte below 0x20 borrows in
+ * (x - 0x20..), a byte at or above 0x7F sets the top bit of (x + 0x01..)
+ * or of x. A word with a LF or TAB (or a false alarm) is checked
+ * bytewise, then the word loop resumes. */
 static size_t ascii_run(const uint8_t *p, size_t n)
 {
     const uint64_t lo = 0x2020202020202020ull, one = 0x0101010101010101ull;
     const uint64_t hi = 0x8080808080808080ull;
-    size_t i = 0;
+    size_t i = 0, lim;
 
-    while (n - i >= 8) {
-        uint64_t x;
+    for (;;) {
+        while (n - i >= 8) {
+            uint64_t x;
 
-        memcpy(&x, p + i, 8);
-        if (((x - lo) | (x + one) | x) & hi)
-            break;
-        i += 8;
+            memcpy(&x, p + i, 8);
+            if (((x - lo) | (x + one) | x) & hi)
+                break;
+            i += 8;
+        }
+        lim = n - i < 8 ? n : i + 8;
+        for (; i < lim; i++)
+            if (!ascii_keep(p[i]))
+                return i;
+        if (i == n)
+            return n;
     }
-    while (i < n && p[i] >= 0x20 && p[i] < 0x7F)
-        i++;
-    return i;
 }
 
 airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
@@ -239,12 +250,12 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
         size_t n;
         const utf8proc_property_t *prop;
 
+        if (!name && ascii_keep(b)) {
+            marks = 0;
+            i += ascii_run(in + i, len - i);
+            continue;
+        }
         if (b >= 0x20 && b < 0x7F) {
-            if (!name) {
-                marks = 0;
-                i += ascii_run(in + i, len - i);
-                continue;
-            }
             if (b == '/' || b == '\\')
                 FLUSH_TO(i + 1);     /* dropped: does not end a mark run */
             else

@@ -163,16 +163,9 @@ static void flush(styler *st)
     st->pend_a = st->pend_b;
 }
 
-static void put(styler *st, size_t a, size_t b, uint32_t style,
-                uint32_t depth, bool link)
+static void put_slow(styler *st, size_t a, size_t b, uint32_t style,
+                     uint32_t depth, bool link)
 {
-    if (b <= a || st->stop)
-        return;
-    if (st->pend_b > st->pend_a && st->pend_b == a && !link &&
-        !st->pend_link && st->pend_style == style && st->pend_depth == depth) {
-        st->pend_b = b;
-        return;
-    }
     flush(st);
     if (st->stop)
         return;      /* pend_b is where the plain rest starts */
@@ -181,6 +174,20 @@ static void put(styler *st, size_t a, size_t b, uint32_t style,
     st->pend_style = style;
     st->pend_depth = depth;
     st->pend_link = link;
+}
+
+/* Most pieces continue the pending one: that case stays inline. */
+static inline void put(styler *st, size_t a, size_t b, uint32_t style,
+                       uint32_t depth, bool link)
+{
+    if (b <= a || st->stop)
+        return;
+    if (st->pend_b == a && st->pend_b > st->pend_a && !link &&
+        !st->pend_link && st->pend_style == style && st->pend_depth == depth) {
+        st->pend_b = b;
+        return;
+    }
+    put_slow(st, a, b, style, depth, link);
 }
 
 /* ---- links --------------------------------------------------------------- */
@@ -317,17 +324,14 @@ static size_t url_end(const char *t, size_t body, size_t e)
     return end;
 }
 
-/* Plain text [a, b) with `style`: links become their own pieces. */
-static void put_linked(styler *st, size_t a, size_t b, uint32_t style,
-                       uint32_t depth)
+/* Plain text [a, b) with `style`, holding a ':' at or after `scan`: links
+ * become their own pieces. */
+static void put_linked_slow(styler *st, size_t a, size_t b, size_t scan,
+                            uint32_t style, uint32_t depth)
 {
     const char *t = st->t;
-    size_t from = a, scan = a;
+    size_t from = a;
 
-    if (style & (AIRLOCK_STYLE_MONO | AIRLOCK_STYLE_PRE)) {
-        put(st, a, b, style, depth, false);
-        return;
-    }
     while (scan < b && !st->stop) {
         size_t colon = scan, body, start = 0, end;
 
@@ -355,12 +359,41 @@ static void put_linked(styler *st, size_t a, size_t b, uint32_t style,
     put(st, from, b, style, depth, false);
 }
 
+/* Plain text [a, b) with `style`: links become their own pieces. A piece
+ * without ':' (most) is put as it is. */
+static inline void put_linked(styler *st, size_t a, size_t b, uint32_t style,
+                              uint32_t depth)
+{
+    const char *t = st->t;
+    size_t i = a;
+
+    if (b <= a)
+        return;
+    if (!(style & (AIRLOCK_STYLE_MONO | AIRLOCK_STYLE_PRE))) {
+        if (b - a < 16) {
+            while (i < b && t[i] != ':')
+                i++;
+        } else {
+            const char *q = memchr(t + a, ':', b - a);
+
+            i = q != NULL ? (size_t)(q - t) : b;
+        }
+        if (i < b) {
+            put_linked_slow(st, a, b, i, style, depth);
+            return;
+        }
+    }
+    put(st, a, b, style, depth, false);
+}
+
 /* ---- spans --------------------------------------------------------------- */
 
+/* Per line and directive: the first closer at or after from[d] is at at[d]
+ * (e when there is none), when bit d of `known` is set. */
 typedef struct closer_cache {
-    size_t from;   /* the first closer at or after `from` ... */
-    size_t at;     /* ... is at `at` (e when there is none) */
-    bool valid;
+    size_t from[4];
+    size_t at[4];
+    unsigned known;
 } closer_cache;
 
 /* t[j] (s < j < e) can close a span of directive c: not preceded by
@@ -372,23 +405,24 @@ static bool is_closer(const char *t, size_t s, size_t e, size_t j, char c)
     return !space_before(t, s, j);
 }
 
-/* First closer of c at or after k in (s, e); e when none. Calls for one
- * directive come with non-decreasing k, so the cache only moves forward. */
-static size_t find_closer(const char *t, size_t s, size_t e, char c, size_t k,
-                          closer_cache *cc)
+/* First closer of directive d (character c) at or after k in (s, e); e
+ * when none. Calls for one directive come with non-decreasing k, so the
+ * cache only moves forward. */
+static size_t find_closer(const char *t, size_t s, size_t e, int d, char c,
+                          size_t k, closer_cache *cc)
 {
     size_t j;
 
-    if (cc->valid && cc->from <= k && k <= cc->at)
-        return cc->at;
+    if ((cc->known & (1u << d)) && cc->from[d] <= k && k <= cc->at[d])
+        return cc->at[d];
     /* A byte loop: candidates are usually close, and a call per candidate
      * would cost more than the scan. */
     for (j = k; j < e; j++)
         if (t[j] == c && is_closer(t, s, e, j, c))
             break;
-    cc->from = k;
-    cc->at = j;
-    cc->valid = true;
+    cc->from[d] = k;
+    cc->at[d] = j;
+    cc->known |= 1u << d;
     return j;
 }
 
@@ -403,11 +437,11 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
 {
     const char *t = st->t;
     open_span stack[4];
-    closer_cache cache[4];
+    closer_cache cache;
     size_t sp = 0, i = s, seg = s, after_open = s, top_end = e, j, len;
     uint32_t style = base;
 
-    memset(cache, 0, sizeof cache);
+    cache.known = 0;
     while (i < e && !st->stop) {
         unsigned char c;
         int d;
@@ -437,7 +471,7 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
             t[i + 1] == (char)c || (i > s && t[i - 1] == (char)c) ||
             !(i == s || i == after_open || space_before(t, s, i)) ||
             space_at(t, i + 1, e, &len) ||
-            (j = find_closer(t, s, e, (char)c, i + 2, &cache[d])) >=
+            (j = find_closer(t, s, e, d, (char)c, i + 2, &cache)) >=
                 top_end) {
             i++;
             continue;
@@ -455,16 +489,16 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
 }
 
 /* Plain lines: a run of whole lines at the top level that hold no
- * directive, no ':' (so no link) and do not start a quote or a fence is
- * one plain piece. Returns the end of the run (pos when there is none). */
+ * directive, no ':' (so no link) and do not start a quote is one plain
+ * piece. Returns the end of the run (pos when there is none). One word-at-
+ * a-time pass looks for * _ ~ ` : and > (a '>' only matters at a line
+ * start); a line that needs the parser ends the run at its start. */
 static size_t plain_lines(const char *t, size_t pos, size_t n)
 {
     const uint64_t one = 0x0101010101010101ull, hi = 0x8080808080808080ull;
-    size_t i = pos, end = pos;
+    size_t i = pos;
 
     for (;;) {
-        if (i < n && (t[i] == '>' || t[i] == '`'))
-            return end;                  /* a block starts on this line */
         while (n - i >= 8) {
             uint64_t x, a, b, c, d, f, g;
 
@@ -474,20 +508,25 @@ static size_t plain_lines(const char *t, size_t pos, size_t n)
             c = x ^ (one * '~');
             d = x ^ (one * '`');
             f = x ^ (one * ':');
-            g = x ^ (one * '\n');
+            g = x ^ (one * '>');
             if ((((a - one) & ~a) | ((b - one) & ~b) | ((c - one) & ~c) |
                  ((d - one) & ~d) | ((f - one) & ~f) | ((g - one) & ~g)) & hi)
                 break;
             i += 8;
         }
-        while (i < n && t[i] != '\n' && t[i] != ':' &&
+        while (i < n && t[i] != ':' && t[i] != '>' &&
                directive_index((unsigned char)t[i]) < 0)
             i++;
         if (i == n)
-            return n;                    /* the last line, without LF */
-        if (t[i] != '\n')
-            return end;                  /* this line needs the parser */
-        end = ++i;
+            return n;
+        if (t[i] == '>' && i > pos && t[i - 1] != '\n') {
+            i++;                     /* not a quote marker: text */
+            continue;
+        }
+        /* back to the start of this line: the parser takes it from there */
+        while (i > pos && t[i - 1] != '\n')
+            i--;
+        return i;
     }
 }
 
@@ -522,7 +561,15 @@ airlock_err gate_style(const char *text, size_t n, gate_emit_fn emit,
             pos = run;
             continue;
         }
-        lf = memchr(text + pos, '\n', n - pos);
+        lf = NULL;
+        for (run = pos; run < n && run < pos + 16; run++) {
+            if (text[run] == '\n') {
+                lf = text + run;
+                break;
+            }
+        }
+        if (lf == NULL && run < n)
+            lf = memchr(text + run, '\n', n - run);
         size_t eol = lf != NULL ? (size_t)(lf - text) : n;
         size_t next = lf != NULL ? eol + 1 : n;
         size_t c = pos, len;
