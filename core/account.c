@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <utf8proc.h>
+
 #define ACCOUNT_PREKEYS 100u
 #define RELAY_DEFAULT_NAME "local-relay.db"
 
@@ -26,16 +28,42 @@ AIRLOCK_API void airlock_config_init(airlock_config *cfg)
     cfg->send_receipts = 1;
 }
 
+/* An address is shown to users and names things: valid UTF-8 of at most
+ * 255 bytes with no control, format (bidi, invisible), separator or
+ * unassigned code point, and no space. */
 bool engine_addr_ok(const char *addr)
 {
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)addr;
     size_t n;
+    utf8proc_ssize_t i = 0, k;
 
     if (addr == NULL)
         return false;
     n = strlen(addr);
     if (n == 0 || n > STORE_ADDR_MAX)
         return false;
-    return base_utf8_ident((const uint8_t *)addr, n);
+    while ((size_t)i < n) {
+        utf8proc_int32_t cp;
+
+        k = utf8proc_iterate(p + i, (utf8proc_ssize_t)n - i, &cp);
+        if (k <= 0)
+            return false;
+        switch (utf8proc_category(cp)) {
+        case UTF8PROC_CATEGORY_CC:
+        case UTF8PROC_CATEGORY_CF:
+        case UTF8PROC_CATEGORY_CS:
+        case UTF8PROC_CATEGORY_CO:
+        case UTF8PROC_CATEGORY_CN:
+        case UTF8PROC_CATEGORY_ZS:
+        case UTF8PROC_CATEGORY_ZL:
+        case UTF8PROC_CATEGORY_ZP:
+            return false;
+        default:
+            break;
+        }
+        i += k;
+    }
+    return true;
 }
 
 /* An address names a directory under home: it must not escape it. */

@@ -157,6 +157,13 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     }
     copy_str(sender, sizeof sender, e.sender, e.sender_n);
     copy_str(recipient, sizeof recipient, e.recipient, e.recipient_n);
+    /* Addresses reach displays and the store: no bidi or invisible
+     * characters in them (the envelope codec already refused controls). */
+    if (!engine_addr_ok(sender) || !engine_addr_ok(recipient)) {
+        sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, "",
+            "address with invisible or control characters");
+        return;
+    }
     self_sync = strcmp(sender, ctx->account) == 0;
     if (self_sync && e.sender_device == ctx->device_id)
         return;                               /* our own echo */
