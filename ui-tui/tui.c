@@ -105,6 +105,7 @@ static void load_history(tui *t)
         t->pages[t->npages++] = l;
     if (airlock_mark_read(t->ctx, t->current) != AIRLOCK_OK)
         say(t, "could not mark the conversation read");
+    t->dirty_contacts = 1;
 }
 
 /* One more (older) page, when there is one. */
@@ -320,18 +321,16 @@ static void draw_messages(tui *t, int top, int h, int x, int w)
     if (e != NULL && e->trust == AIRLOCK_TRUST_UNKNOWN) {
         char b1[320];
 
-        snprintf(b1, sizeof b1, " %s is not a contact (message request).",
-                 e->label);
+        snprintf(b1, sizeof b1, " %s is not a contact.", e->label);
         attron(A_REVERSE);
         mvhline(top, x, ' ', w);
         mvhline(top + 1, x, ' ', w);
         mvhline(top + 2, x, ' ', w);
         attroff(A_REVERSE);
         put_str(top, x, w, b1, A_REVERSE | A_BOLD);
-        put_str(top + 1, x, w, " Shown as plain text: styling, links and "
-                "attachments are withheld.", A_REVERSE);
-        put_str(top + 2, x, w, " /accept to accept   /block to block   "
-                "/delete to delete", A_REVERSE);
+        put_str(top + 1, x, w, " Plain text only: styles, links and "
+                "files withheld.", A_REVERSE);
+        put_str(top + 2, x, w, " /accept   /block   /delete", A_REVERSE);
         banner = 3;
     } else if (e != NULL && e->identity_changed) {
         attron(A_REVERSE);

@@ -371,7 +371,7 @@ static void flow(tui_layout *lay, const char *s, size_t n, uint32_t style,
 {
     size_t i = 0, run = 0, space = SIZE_MAX;
     int hidden = (style & AIRLOCK_STYLE_SPOILER) && !lay->reveal;
-    int col_at_space = 0;
+    int col_at_space = 0, start_col = lay->col;
 
     while (i < n) {
         size_t k = tui_cp_len(s + i, n - i);
@@ -394,10 +394,17 @@ static void flow(tui_layout *lay, const char *s, size_t n, uint32_t style,
         if (lay->col + cw > lay->width) {
             size_t cut = i;
 
-            /* break after the last space on this row, if any */
+            /* break after the last space on this row, if any; a word
+             * that starts this piece moves whole to the next row (a link
+             * after some text, say) */
             if (space != SIZE_MAX && space > run && !hidden) {
                 cut = space + 1;
                 add_seg(lay, s + run, cut - run, style, extra);
+            } else if (run == 0 && space == SIZE_MAX && !hidden &&
+                       start_col > indent + 2 &&
+                       lay->col_pending - start_col < lay->width - indent) {
+                cut = 0;
+                col_at_space = start_col;
             } else if (!hidden) {
                 add_seg(lay, s + run, i - run, style, extra);
             }
