@@ -71,6 +71,25 @@ static airlock_err col_unseal(store *s, sqlite3_stmt *st, int col,
                         (size_t)len, max, out, n);
 }
 
+/* The single integer a query like "SELECT count(*) ..." returns. */
+static airlock_err scalar(store *s, int q, int64_t *v)
+{
+    sqlite3_stmt *st;
+    int rc;
+    airlock_err err;
+
+    *v = 0;
+    if ((err = store_stmt(s, q, &st)) != AIRLOCK_OK)
+        return err;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    else
+        err = store_sqlite_err(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+    sqlite3_reset(st);
+    return err;
+}
+
 /* ---- own identity ---- */
 
 airlock_err store_self_put(store *s, const store_self *self)
@@ -344,17 +363,10 @@ airlock_err store_sig_prekey_del(store *s, uint32_t id)
 
 airlock_err store_sig_prekey_count(store *s, uint32_t *n)
 {
-    sqlite3_stmt *st;
-    airlock_err err;
+    int64_t v = 0;
+    airlock_err err = scalar(s, Q_PRE_COUNT, &v);
 
-    *n = 0;
-    if ((err = store_stmt(s, Q_PRE_COUNT, &st)) != AIRLOCK_OK)
-        return err;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *n = (uint32_t)sqlite3_column_int64(st, 0);
-    else
-        err = AIRLOCK_ERR_STORE;
-    sqlite3_reset(st);
+    *n = (uint32_t)v;
     return err;
 }
 
@@ -835,17 +847,10 @@ airlock_err store_msg_delete(store *s, const uint8_t id[16])
 
 airlock_err store_msg_request_count(store *s, uint32_t *n)
 {
-    sqlite3_stmt *st;
-    airlock_err err;
+    int64_t v = 0;
+    airlock_err err = scalar(s, Q_MSG_REQ_COUNT, &v);
 
-    *n = 0;
-    if ((err = store_stmt(s, Q_MSG_REQ_COUNT, &st)) != AIRLOCK_OK)
-        return err;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *n = (uint32_t)sqlite3_column_int64(st, 0);
-    else
-        err = AIRLOCK_ERR_STORE;
-    sqlite3_reset(st);
+    *n = (uint32_t)v;
     return err;
 }
 
@@ -1006,17 +1011,10 @@ airlock_err store_event_each(store *s, size_t limit, store_event_cb cb,
 
 airlock_err store_event_max_id(store *s, int64_t *id)
 {
-    sqlite3_stmt *st;
-    airlock_err err;
+    int64_t v = 0;
+    airlock_err err = scalar(s, Q_EV_MAX, &v);
 
-    *id = 0;
-    if ((err = store_stmt(s, Q_EV_MAX, &st)) != AIRLOCK_OK)
-        return err;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    else
-        err = AIRLOCK_ERR_STORE;
-    sqlite3_reset(st);
+    *id = v;
     return err;
 }
 
