@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 CMAKE      ?= cmake
 
-.PHONY: all deps build build-asan demo check test test-asan fuzz bench install clean
+.PHONY: all deps build build-asan demo check test test-asan fuzz valgrind bench install clean
 
 all: build
 
@@ -38,6 +38,16 @@ test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j $(JOBS) -LE nosan
+
+# The unit suite under valgrind memcheck, on the normal build
+# (tests/valgrind/README.md).
+valgrind: build
+	bash tests/valgrind/run.sh $(BUILD)
+
+# Bounded fuzzing of every harness: FUZZ_SECONDS (default 30) each, in
+# $(FUZZ_BUILD) with clang-14 (scripts/fuzz.sh).
+fuzz: deps
+	FUZZ_BUILD=$(FUZZ_BUILD) JOBS=$(JOBS) bash scripts/fuzz.sh
 
 check: test test-asan
 	@echo "make check: normal and sanitizer suites passed"

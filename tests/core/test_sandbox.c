@@ -356,6 +356,9 @@ static void test_hostile_replies(void **state)
     static const uint8_t path_att[] = {
         0, 1, 0, 0, 0, 0, 1, 9, 'i', 'm', 'a', 'g', 'e', '/', 'p', 'n', 'g',
         7, '.', '.', '/', 'e', 't', 'c', 'x', 7, 0 };
+    /* style 0x100 (varint 80 02): a bit outside the fixed set */
+    static const uint8_t style_0x100[] = { 0, 1, 0, 0, 0, 1, 0x80, 0x02, 0,
+                                           1, 'x', 0, 0 };
     static const uint8_t bad_status[] = { 99 };
     static const uint8_t status_tail[] = { 1, 0 };
     static const uint8_t many_spans[] = { 0, 1, 0, 0, 0, 0xff, 0xff, 0x7f };
@@ -395,12 +398,8 @@ static void test_hostile_replies(void **state)
     assert_int_equal(echo(&sb, b, n, AIRLOCK_TRUST_ACCEPTED, &m),
                      SANDBOX_FAIL_REPLY);
     sb.retry_ms = 0;
-    n = one_span(b, 1, 0x80, 0, "x");        /* a bit outside the set */
-    b[6] = 0x80;                             /* style as varint 0x100 */
-    memmove(b + 8, b + 7, n - 7);
-    b[7] = 0x02;
-    assert_int_equal(echo(&sb, b, n + 1, AIRLOCK_TRUST_ACCEPTED, &m),
-                     SANDBOX_FAIL_REPLY);
+    assert_int_equal(echo(&sb, style_0x100, sizeof style_0x100,
+                          AIRLOCK_TRUST_ACCEPTED, &m), SANDBOX_FAIL_REPLY);
     sb.retry_ms = 0;
     n = one_span(b, 1, AIRLOCK_STYLE_QUOTE, 9, "x");        /* depth > 8 */
     assert_int_equal(echo(&sb, b, n, AIRLOCK_TRUST_ACCEPTED, &m),
