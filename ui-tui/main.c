@@ -190,6 +190,18 @@ static const char *trust_name(airlock_trust t)
     return "unknown";
 }
 
+static const char *state_name(airlock_msg_state st)
+{
+    switch (st) {
+    case AIRLOCK_MSG_RECEIVED: return "received";
+    case AIRLOCK_MSG_QUEUED: return "queued";
+    case AIRLOCK_MSG_SENT: return "sent";
+    case AIRLOCK_MSG_DELIVERED: return "delivered";
+    case AIRLOCK_MSG_READ: return "read";
+    }
+    return "unknown";
+}
+
 static void print_message(const airlock_message *m, int json, int request)
 {
     char *s = NULL;
@@ -213,8 +225,9 @@ static void print_message(const airlock_message *m, int json, int request)
         printf(",\"device\":%u,\"time\":%lld,\"conversation\":",
                m->device, (long long)m->time_ms);
         print_json_str(stdout, conv);
-        printf(",\"outgoing\":%s,\"request\":%s,", m->outgoing ? "true" :
-               "false", request ? "true" : "false");
+        printf(",\"outgoing\":%s,\"request\":%s,\"state\":\"%s\",",
+               m->outgoing ? "true" : "false", request ? "true" : "false",
+               state_name(m->state));
         fputs(s + 1, stdout);      /* the model's members */
         fputc('\n', stdout);
     } else {

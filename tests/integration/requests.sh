@@ -12,6 +12,20 @@ grep -q '"text":"\*hi\* https://example.org/x"' "$T/r1" ||
 grep -q '"bold"\|"href"' "$T/r1" && die "styling or link on the inert path"
 al alice requests | grep mallory >/dev/null || die "mallory not in requests"
 ok "request is inert"
+# nothing a stranger sends causes traffic: no receipt goes back to mallory
+al mallory recv --json --stats > "$T/m1"
+grep '"envelopes":0,' "$T/m1" >/dev/null || die "the stranger got something back: $(cat "$T/m1")"
+ok "no receipt or other traffic to a stranger"
+# an accepted contact does get a delivery receipt
+mk bob
+al bob accept alice
+al alice send bob 'hello bob' >/dev/null
+al bob recv >/dev/null
+al alice recv --json > "$T/r0"
+grep '"type":"message"' "$T/r0" >/dev/null && die "a receipt was shown as a message"
+al alice history bob --json | grep '"state":"delivered"' >/dev/null ||
+    die "no delivery receipt from an accepted contact"
+ok "delivery receipts only between contacts"
 al alice accept mallory
 al alice history mallory --json > "$T/h1"
 grep -q '"style":\["bold"\]' "$T/h1" || die "accepted message not re-rendered bold"
