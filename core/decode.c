@@ -149,15 +149,29 @@ airlock_err engine_render(airlock_ctx *ctx, const char *sender,
 {
     airlock_input in = kind == STORE_CONTENT_FRAME ? AIRLOCK_INPUT_FRAME :
                                                      AIRLOCK_INPUT_BODY;
+    airlock_err err;
 
     if (out != NULL)
         *out = NULL;
     if (ctx == NULL || sender == NULL || out == NULL)
         return AIRLOCK_ERR_ARG;
     if (!ctx->sb.on)
-        return airlock_render(content, n, trust, in, ctx->al, out);
-    return render_sandboxed(ctx, sender, SANDBOX_OP_RENDER, content, n, in,
-                            trust, out);
+        err = airlock_render(content, n, trust, in, ctx->al, out);
+    else
+        err = render_sandboxed(ctx, sender, SANDBOX_OP_RENDER, content, n, in,
+                               trust, out);
+    if (err == AIRLOCK_OK)
+        engine_log(ctx, "render bytes=%zu kind=%d trust=%d sandbox=%d "
+                   "spans=%zu attachments=%zu notices=%zu malformed=%d", n,
+                   (int)in, (int)airlock_model_trust(*out), ctx->sb.on ? 1 : 0,
+                   airlock_model_span_count(*out),
+                   airlock_model_attachment_count(*out),
+                   airlock_model_notice_count(*out),
+                   airlock_model_malformed(*out));
+    else
+        engine_log(ctx, "render bytes=%zu kind=%d err=%d", n, (int)in,
+                   (int)err);
+    return err;
 }
 
 airlock_err engine_sandbox_start(airlock_ctx *ctx)

@@ -58,6 +58,7 @@ static void sec(inb_batch *b, airlock_sec_kind kind, const char *sender,
     size_t i;
     inb_event *e;
 
+    engine_log(b->ctx, "inbound event kind=%s", airlock_sec_kind_name(kind));
     for (i = 0; i < b->nev; i++) {
         e = &b->ev[i];
         if (e->kind == kind && strcmp(e->sender, sender) == 0) {
@@ -145,6 +146,7 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     inb_item *it;
     airlock_err err;
 
+    engine_log(ctx, "inbound envelope bytes=%zu", n);
     /* 1. size cap, before any parsing */
     if (n > NET_ENV_MAX) {
         sec(b, AIRLOCK_SEC_OVERSIZED, "", "envelope over the size limit");
@@ -231,6 +233,9 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
         return;
     }
     /* 4. decrypt */
+    engine_log(ctx, "inbound decrypt device=%u headers=%zu prekey=%d "
+               "trust=%d payload=%zu", e.sender_device, e.header_count,
+               h->prekey ? 1 : 0, (int)trust, e.payload_n);
     ctx->stats.decrypts++;
     err = crypto_decrypt_key(ctx->cr, sender, e.sender_device, h->keymsg,
                              h->keymsg_n, h->prekey, keytag, sizeof keytag,
@@ -250,7 +255,7 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
         sec(b, AIRLOCK_SEC_DECRYPT_FAILED, sender, "key material malformed");
         goto out;
     }
-    if ((plain = malloc(e.payload_n > 0 ? e.payload_n : 1)) == NULL) {
+    if ((plain = base_alloc(ctx->al, e.payload_n)) == NULL) {
         b->fatal = AIRLOCK_ERR_NOMEM;
         goto out;
     }
@@ -320,9 +325,11 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     plain = NULL;
     b->nitems++;
     b->bytes += e.payload_n;
+    engine_log(ctx, "inbound stored bytes=%zu device=%u changed=%d",
+               e.payload_n, e.sender_device, changed ? 1 : 0);
 out:
     base_wipe(keytag, sizeof keytag);
-    free(plain);
+    base_free(ctx->al, plain);
 }
 
 static int on_envelope(int64_t seq, const uint8_t *env, size_t n, void *arg)
@@ -425,11 +432,13 @@ static void send_receipts(airlock_ctx *ctx, inb_batch *b, const bool *due)
             memcpy(ids + 16 * count++, b->items[j].m.id, 16);
             done[j] = true;
         }
-        if (gate_frame_encode_receipt(NULL, GATE_RECEIPT_DELIVERED, ids,
-                                      count, &frame, &fn) == AIRLOCK_OK)
+        if (gate_frame_encode_receipt(ctx->al, GATE_RECEIPT_DELIVERED, ids,
+                                      count, &frame, &fn) == AIRLOCK_OK) {
+            engine_log(ctx, "inbound receipt ids=%zu", count);
             (void)engine_send(ctx, b->items[i].m.sender, frame, fn, false,
                               NULL);
-        free(frame);
+        }
+        base_free(ctx->al, frame);
         /* Items of this sender past 64 ids start their own receipt when
          * the loop reaches them. */
     }
@@ -475,16 +484,17 @@ static void emit_events(inb_batch *b)
 
 static void batch_free(inb_batch *b)
 {
+    const airlock_allocator *al = b->ctx->al;
     size_t i;
 
     for (i = 0; i < b->nitems; i++) {
         if (b->items[i].plain != NULL) {
             base_wipe(b->items[i].plain, b->items[i].m.content_n);
-            free(b->items[i].plain);
+            base_free(al, b->items[i].plain);
         }
     }
     base_wipe(b, sizeof *b);
-    free(b);
+    base_free(al, b);
 }
 
 airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
@@ -496,7 +506,7 @@ airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
 
     *handled = 0;
     for (;;) {
-        if ((b = calloc(1, sizeof *b)) == NULL)
+        if ((b = base_calloc(ctx->al, 1, sizeof *b)) == NULL)
             return AIRLOCK_ERR_NOMEM;
         b->ctx = ctx;
         b->now = base_now_ms();
@@ -527,6 +537,8 @@ airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
         *handled += b->nseq;
         ctx->stats.envelopes += b->nseq;
         ctx->stats.stored += b->nitems;
+        engine_log(ctx, "inbound batch envelopes=%zu stored=%zu events=%zu "
+                   "bytes=%zu", b->nseq, b->nitems, b->nev, b->bytes);
         emit_events(b);
         for (i = 0; i < b->nitems; i++)
             due[i] = deliver(ctx, &b->items[i]);

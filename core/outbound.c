@@ -249,6 +249,8 @@ airlock_err engine_send(airlock_ctx *ctx, const char *to,
     if ((err = store_commit(ctx->st)) != AIRLOCK_OK)
         goto out;
     ctx->batch_dirty = true;
+    engine_log(ctx, "send bytes=%zu devices=%zu own_devices=%zu stored=%d",
+               n, t.nto, t.nself, store_copy ? 1 : 0);
     if (id_out != NULL)
         memcpy(id_out, id, 16);
     if (ctx->batch_depth == 0)
