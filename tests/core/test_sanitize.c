@@ -308,6 +308,46 @@ static void test_name_option(void **state)
     changes("photo.png", GATE_SAN_OPT_NAME, "photo.png");
 }
 
+/* Every byte value at every offset of a 24-byte window of 'a's, against
+ * the rules written out plainly: this checks the word-at-a-time scans at
+ * each alignment. */
+static void test_single_byte_everywhere(void **state)
+{
+    char in[24], want[64];
+    unsigned b;
+    size_t p, k;
+
+    (void)state;
+    for (b = 0; b < 256; b++) {
+        for (p = 0; p < sizeof in; p++) {
+            memset(in, 'a', sizeof in);
+            in[p] = (char)b;
+            k = 0;
+            memset(want, 'a', p);
+            k = p;
+            if ((b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t') {
+                want[k++] = (char)b;
+            } else if (b == '\r') {
+                want[k++] = '\n';
+            } else if (b < 0x20) {
+                want[k++] = (char)0xE2;
+                want[k++] = (char)0x90;
+                want[k++] = (char)(0x80 + b);
+            } else if (b == 0x7F) {
+                memcpy(want + k, "\xe2\x90\xa1", 3);
+                k += 3;
+            } else {
+                memcpy(want + k, FFFD, 3);   /* a lone byte >= 0x80 */
+                k += 3;
+            }
+            memset(want + k, 'a', sizeof in - p - 1);
+            k += sizeof in - p - 1;
+            want[k] = 0;
+            check_n(in, sizeof in, want);
+        }
+    }
+}
+
 static void test_idempotent(void **state)
 {
     static const char in[] =
@@ -415,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_combining_marks),
         cmocka_unit_test(test_legitimate_text),
         cmocka_unit_test(test_name_option),
+        cmocka_unit_test(test_single_byte_everywhere),
         cmocka_unit_test(test_idempotent),
         cmocka_unit_test(test_cut),
         cmocka_unit_test(test_clean),

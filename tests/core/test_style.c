@@ -454,6 +454,41 @@ static void test_bombs(void **state)
     free(want);
 }
 
+/* A span and a link at every offset of a long plain run, so the
+ * word-at-a-time scans meet them at each alignment. */
+static void test_every_alignment(void **state)
+{
+    char in[128], want[512];
+    size_t p;
+
+    (void)state;
+    for (p = 0; p < 40; p++) {
+        memset(in, 'a', p);
+        snprintf(in + p, sizeof in - p, " *b* x");
+        memset(want, 0, sizeof want);
+        memcpy(want, "\xc2\xab", 2);
+        memset(want + 2, 'a', p);
+        snprintf(want + 2 + p, sizeof want - 2 - p,
+                 " \xc2\xbb" "B\xc2\xab*b*\xc2\xbb\xc2\xab x\xc2\xbb");
+        styled(in, want);
+        memset(in, 'a', p);
+        snprintf(in + p, sizeof in - p, " http://x.y z");
+        memcpy(want, "\xc2\xab", 2);
+        memset(want + 2, 'a', p);
+        snprintf(want + 2 + p, sizeof want - 2 - p,
+                 " \xc2\xbb" "L\xc2\xabhttp://x.y\xc2\xbb\xc2\xab z\xc2\xbb");
+        styled(in, want);
+        /* a quote line after p plain bytes and a newline */
+        memset(in, 'a', p);
+        snprintf(in + p, sizeof in - p, "\n> q");
+        memcpy(want, "\xc2\xab", 2);
+        memset(want + 2, 'a', p);
+        snprintf(want + 2 + p, sizeof want - 2 - p,
+                 "\n\xc2\xbb" "Q1\xc2\xab> q\xc2\xbb");
+        styled(in, want);
+    }
+}
+
 /* ---- gate_style directly ------------------------------------------------------ */
 
 typedef struct collect {
@@ -548,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_not_links),
         cmocka_unit_test(test_links_and_styles),
         cmocka_unit_test(test_bombs),
+        cmocka_unit_test(test_every_alignment),
         cmocka_unit_test(test_gate_style_direct),
         cmocka_unit_test(test_scheme_ok),
     };
