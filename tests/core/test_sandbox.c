@@ -981,6 +981,109 @@ static void test_own_never_demoted(void **state)
     assert_int_equal(fx->ev.contacts, 0);
 }
 
+/* A worker that dies under a real message: while an inbound batch is
+ * delivered, and while history is read (the event and the crash count are
+ * written while the store is paging). The message stays stored and
+ * renders again once a worker is back. */
+typedef struct got_msg {
+    int messages;
+    char last[256];
+} got_msg;
+
+static void on_msg(const airlock_event *ev, void *ud)
+{
+    got_msg *g = ud;
+    char *text = NULL;
+
+    if (ev->kind != AIRLOCK_EVENT_MESSAGE && ev->kind != AIRLOCK_EVENT_REQUEST)
+        return;
+    g->messages++;
+    if (airlock_model_to_text(ev->message->model, &text, NULL) == AIRLOCK_OK)
+        snprintf(g->last, sizeof g->last, "%s", text);
+    airlock_free(text);
+}
+
+static void kill_worker(airlock_ctx *ctx)
+{
+    siginfo_t si;
+
+    memset(&si, 0, sizeof si);
+    assert_true(ctx->sb.running);
+    assert_int_equal(kill(ctx->sb.pid, SIGKILL), 0);
+    /* wait until it is dead but leave it for the engine to reap */
+    assert_int_equal(waitid(P_PID, (id_t)ctx->sb.pid, &si,
+                            WEXITED | WNOWAIT), 0);
+}
+
+static void test_crash_on_real_messages(void **state)
+{
+    fixture *fx = *state;
+    airlock_config bcfg;
+    airlock_ctx *bob = NULL;
+    airlock_message_list *l = NULL;
+    got_msg g;
+    size_t i, unsafe = 0, shown = 0;
+
+    assert_int_equal(fx_open(fx), AIRLOCK_OK);
+    memset(&g, 0, sizeof g);
+    fx->ctx->on_event = on_msg;
+    fx->ctx->user_data = &g;
+    bcfg = fx->cfg;
+    bcfg.account = "bob@example.org";
+    bcfg.on_event = NULL;
+    bcfg.sandbox = 0;
+    assert_int_equal(airlock_account_create(&bcfg), AIRLOCK_OK);
+    assert_int_equal(airlock_open(&bcfg, &bob), AIRLOCK_OK);
+    assert_int_equal(airlock_accept(fx->ctx, "bob@example.org"), AIRLOCK_OK);
+
+    /* inbound: the worker is gone when the message is delivered */
+    assert_int_equal(airlock_send_text(bob, "alice@example.org",
+                                       "first *one*", 11, NULL), AIRLOCK_OK);
+    kill_worker(fx->ctx);
+    assert_int_equal(airlock_step(fx->ctx, 0), AIRLOCK_OK);
+    assert_int_equal(g.messages, 1);
+    assert_string_equal(g.last,
+                        "[notice] message could not be displayed safely\n");
+    assert_int_equal(crash_events_for(fx->ctx, "bob@example.org"), 1);
+    /* the next one renders: a new worker */
+    assert_int_equal(airlock_send_text(bob, "alice@example.org",
+                                       "second *two*", 12, NULL), AIRLOCK_OK);
+    assert_int_equal(airlock_step(fx->ctx, 0), AIRLOCK_OK);
+    assert_int_equal(g.messages, 2);
+    assert_string_equal(g.last, "second *two*");
+
+    /* history: one render fails, the page still comes back */
+    kill_worker(fx->ctx);
+    assert_int_equal(airlock_history(fx->ctx, "bob@example.org", 0, 10, &l),
+                     AIRLOCK_OK);
+    assert_int_equal(airlock_message_list_count(l), 2);
+    for (i = 0; i < 2; i++) {
+        const airlock_model *m = airlock_message_list_get(l, i)->model;
+
+        if (airlock_model_notice_count(m) == 1 &&
+            strcmp(airlock_model_notice(m, 0),
+                   "message could not be displayed safely") == 0)
+            unsafe++;
+        else if (airlock_model_span_count(m) == 2)
+            shown++;
+    }
+    airlock_message_list_free(l);
+    assert_int_equal(unsafe, 1);
+    assert_int_equal(shown, 1);
+    assert_int_equal(crash_events_for(fx->ctx, "bob@example.org"), 2);
+    /* both stored messages render once more, with nothing lost */
+    assert_int_equal(airlock_history(fx->ctx, "bob@example.org", 0, 10, &l),
+                     AIRLOCK_OK);
+    assert_int_equal(airlock_message_list_count(l), 2);
+    for (i = 0; i < 2; i++)
+        assert_int_equal(airlock_model_span_count(
+                             airlock_message_list_get(l, i)->model), 2);
+    airlock_message_list_free(l);
+    assert_int_equal(trust_of(fx->ctx, "bob@example.org"),
+                     AIRLOCK_TRUST_ACCEPTED);
+    airlock_close(bob);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1006,6 +1109,8 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_own_never_demoted, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_crash_on_real_messages,
+                                        fx_setup, fx_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
