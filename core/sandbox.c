@@ -44,6 +44,10 @@
 #endif
 #endif
 
+/* How long a worker asked to leave (or already dying) gets before
+ * SIGKILL. */
+#define REAP_GRACE_MS 200
+
 /* Exit codes of a worker that could not set itself up. */
 #define WORKER_EXIT_OK 0
 #define WORKER_EXIT_CONFINE 3
@@ -334,7 +338,8 @@ static void close_others(int keep)
 {
     long max, fd;
 
-    if (syscall(SYS_close_range, 0u, (unsigned)keep - 1u, 0u) == 0 &&
+    if ((keep == 0 ||
+         syscall(SYS_close_range, 0u, (unsigned)keep - 1u, 0u) == 0) &&
         syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
         return;
     max = sysconf(_SC_OPEN_MAX);
@@ -680,18 +685,24 @@ static void signal_worker(const sandbox_state *sb, int sig)
  * SIGCHLD handling already took it. */
 static int reap(sandbox_state *sb, bool gently)
 {
-    int status = -1;
+    int status = -1, i;
     pid_t r;
 
     if (gently && sb->pidfd >= 0) {
         struct pollfd p = { sb->pidfd, POLLIN, 0 };
 
-        while (poll(&p, 1, 200) < 0 && errno == EINTR)
+        while (poll(&p, 1, REAP_GRACE_MS) < 0 && errno == EINTR)
             ;
     }
-    do {
-        r = waitpid(sb->pid, &status, WNOHANG);
-    } while (r < 0 && errno == EINTR);
+    for (i = 0;; i++) {
+        do {
+            r = waitpid(sb->pid, &status, WNOHANG);
+        } while (r < 0 && errno == EINTR);
+        /* Without a pidfd to wait on, look again for a while. */
+        if (r != 0 || !gently || sb->pidfd >= 0 || i >= REAP_GRACE_MS)
+            break;
+        (void)poll(NULL, 0, 1);
+    }
     if (r == 0) {
         signal_worker(sb, SIGKILL);
         do {
