@@ -413,6 +413,12 @@ static bool limit_resources(void)
  *   rt_sigreturn     return from a signal handler (none is installed and
  *                    all signals are blocked, but the kernel needs it to
  *                    unwind if one ever runs)
+ * Seen under strace while the tests render every corpus input (up to
+ * AIRLOCK_RENDER_MAX bytes) through a worker: read, write, brk, mmap,
+ * munmap, exit_group. mremap and madvise are kept because glibc malloc
+ * uses them on paths the corpus did not happen to take (realloc of a
+ * mapped block; trimming, or the hugepage tunable the caller's environment
+ * may set); exit and rt_sigreturn cost nothing.
  * Not allowed, although glibc can use them: mprotect (only for thread
  * arenas: the worker has one thread), futex (no contention without threads),
  * getrandom, clock_gettime (the render path needs neither).
