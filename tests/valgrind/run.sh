@@ -26,6 +26,13 @@ if grep -q 'AIRLOCK_SANITIZE:STRING=.\+' "$build/CMakeCache.txt" ||
 fi
 command -v valgrind >/dev/null || { echo "valgrind: not installed" >&2; exit 2; }
 
+# Tests that cannot work under valgrind's slowdown, each with its reason.
+# Owners can instead give a test the CTest label `novalgrind`.
+#   test_crash (store): SIGKILLs each child 0-30 ms after fork and needs
+#     some commits in that window; under valgrind no child gets that far.
+#     The normal and ASan builds run it.
+exclude=${VALGRIND_EXCLUDE:-'^(test_crash)$'}
+
 opts="--error-exitcode=1 --leak-check=full"
 opts="$opts --errors-for-leak-kinds=definite,indirect"
 opts="$opts --show-leak-kinds=definite,indirect --track-origins=yes"
@@ -39,7 +46,8 @@ export AIRLOCK_VALGRIND=1
 start=$(date +%s)
 rm -f "$build"/Testing/Temporary/MemoryChecker.*.log
 status=0
-(cd "$build" && ctest -T memcheck -L 'unit|fuzz' -j "$jobs" \
+(cd "$build" && ctest -T memcheck -L 'unit|fuzz' -LE novalgrind \
+    -E "$exclude" -j "$jobs" \
     --output-on-failure \
     --overwrite MemoryCheckCommand="$(command -v valgrind)" \
     --overwrite "MemoryCheckCommandOptions=$opts") || status=$?
@@ -51,7 +59,10 @@ bad=$(grep -l -E 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]|indirectly lost: [
 if [ -n "$bad" ]; then
     echo "valgrind: errors reported in:" >&2
     echo "$bad" >&2
-    for f in $bad; do grep -E -B2 -A25 '(Invalid|uninitialised|definitely lost in|indirectly lost in)' "$f" | head -n 80 >&2; done
+    for f in $bad; do
+        grep -E -B2 -A25 '(Invalid|uninitialised|definitely lost in|indirectly lost in)' \
+            "$f" 2>/dev/null | head -n 80 >&2 || true
+    done
     status=1
 fi
 end=$(date +%s)
