@@ -758,3 +758,43 @@ airlock_err store_meta_get(store *s, const char *key, uint8_t **v, size_t *n)
     sqlite3_reset(st);
     return err;
 }
+
+/* A meta value sealed like every secret record (XMPP password): the
+ * associated data binds it to its key. */
+airlock_err store_meta_set_sealed(store *s, const char *key,
+                                  const uint8_t *v, size_t n)
+{
+    uint8_t *ct = NULL;
+    size_t ct_n = 0;
+    airlock_err err;
+
+    if (s == NULL || key == NULL || (v == NULL && n > 0))
+        return AIRLOCK_ERR_ARG;
+    if (n > STORE_RECORD_MAX)
+        return AIRLOCK_ERR_TOO_LARGE;
+    if ((err = store_seal(s, "meta.sealed", key, strlen(key), v, n, &ct,
+                          &ct_n)) != AIRLOCK_OK)
+        return err;
+    err = store_meta_set(s, key, ct, ct_n);
+    free(ct);
+    return err;
+}
+
+airlock_err store_meta_get_sealed(store *s, const char *key, uint8_t **v,
+                                  size_t *n)
+{
+    uint8_t *ct = NULL;
+    size_t ct_n = 0;
+    airlock_err err;
+
+    *v = NULL;
+    *n = 0;
+    if (s == NULL || key == NULL)
+        return AIRLOCK_ERR_ARG;
+    if ((err = store_meta_get(s, key, &ct, &ct_n)) != AIRLOCK_OK)
+        return err;
+    err = store_unseal(s, "meta.sealed", key, strlen(key), ct, ct_n,
+                       STORE_RECORD_MAX, v, n);
+    free(ct);
+    return err;
+}

@@ -80,6 +80,13 @@ airlock_err store_meta_set(store *s, const char *key, const uint8_t *v,
                            size_t n);
 airlock_err store_meta_get(store *s, const char *key, uint8_t **v,
                            size_t *n);   /* NOT_FOUND */
+/* The same, sealed under the database key (AD names the key): for
+ * secrets such as the XMPP password. The caller wipes *v
+ * (store_buf_free). NOT_FOUND; CORRUPT when it does not open. */
+airlock_err store_meta_set_sealed(store *s, const char *key,
+                                  const uint8_t *v, size_t n);
+airlock_err store_meta_get_sealed(store *s, const char *key, uint8_t **v,
+                                  size_t *n);
 
 /* ---- libsignal record stores (records sealed) ----
  * Return AIRLOCK_OK / NOT_FOUND / errors; crypto/ maps them to libsignal's
