@@ -49,8 +49,10 @@ valgrind: build
 fuzz: deps
 	FUZZ_BUILD=$(FUZZ_BUILD) JOBS=$(JOBS) bash scripts/fuzz.sh
 
-check: test test-asan
-	@echo "make check: normal and sanitizer suites passed"
+# Everything: the normal suite, the ASan+UBSan suite and the unit suite
+# under valgrind.
+check: test test-asan valgrind
+	@echo "make check: normal, sanitizer and valgrind suites passed"
 
 install: build
 	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
