@@ -364,11 +364,21 @@ typedef struct airlock_config {
     uint16_t xmpp_port;           /* 0: 5222 */
     int xmpp_tls;                 /* 0 verify, 1 trust, 2 disable (loopback) */
     const char *xmpp_password;
-    int sandbox;                  /* decoder in a seccomp worker (default 1) */
+    int sandbox;                  /* decoder in a seccomp worker (default 1;
+                                     docs/THREAT-MODEL.md). Fails closed:
+                                     where the worker cannot confine itself,
+                                     airlock_open returns
+                                     AIRLOCK_ERR_UNSUPPORTED; 0 decodes
+                                     in-process */
     const airlock_allocator *allocator; /* NULL: malloc */
     airlock_event_cb on_event;    /* may be NULL */
     void *user_data;
-    const char *debug_log;        /* path of a debug log, or NULL */
+    const char *debug_log;        /* path of a debug log, or NULL: appended
+                                     to, created 0600; AIRLOCK_ERR_PERM from
+                                     airlock_open if others can read it.
+                                     Steps, kinds, counts, sizes and device
+                                     ids only: never message text, keys or
+                                     addresses */
     int send_receipts;            /* delivery receipts to accepted contacts
                                      (default 1); never to anyone else */
 } airlock_config;
