@@ -8,7 +8,15 @@
  * every single-byte tamper rejected as AUTH or MALFORMED, replays rejected
  * as DUPLICATE, an untrusted identity and a missing session, all through
  * crypto_sg_err, the same translation crypto_decrypt_key uses.
+ *
+ * Part 2 does the same basics through the store-backed crypto_ctx API on a
+ * real store in a temporary directory: account generation, bundle export
+ * and parse, sessions from bundles (bad signatures refused), encrypt/decrypt
+ * of the message key with replay, tamper, size and no-session errors,
+ * persistence across reopening, identity changes recorded (never refused,
+ * and never from a forged message), and safety numbers.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <key_helper.h>
@@ -599,6 +609,486 @@ static void test_no_one_time_prekey(void **state)
     wire_free(&w);
 }
 
+/* ====================================================================== */
+/* Part 2: the store-backed crypto_ctx API over a real store/              */
+/* ====================================================================== */
+
+typedef struct dev {
+    char dir[512];
+    store *st;
+    crypto_ctx *c;
+    const char *addr;
+    uint32_t id;
+} dev;
+
+typedef struct world {
+    char base[256];
+    dev alice, bob, mallory;
+} world;
+
+static void dev_open(world *w, dev *d, const char *addr, uint32_t id,
+                     bool create)
+{
+    store_open_args a;
+
+    memset(&a, 0, sizeof a);
+    if (create) {
+        d->addr = addr;
+        d->id = id;
+        snprintf(d->dir, sizeof d->dir, "%s/%s", w->base, addr);
+    }
+    a.dir = d->dir;
+    a.mode = STORE_NO_PASSPHRASE;
+    a.create = create;
+    a.fast_kdf = true;
+    assert_int_equal(store_open(&a, &d->st), AIRLOCK_OK);
+    assert_int_equal(crypto_ctx_new(d->st, NULL, &d->c), AIRLOCK_OK);
+    if (create)
+        assert_int_equal(crypto_account_generate(d->c, id, 5), AIRLOCK_OK);
+}
+
+static void dev_close(dev *d)
+{
+    crypto_ctx_free(d->c);
+    store_close(d->st);
+    d->c = NULL;
+    d->st = NULL;
+}
+
+/* Remove a directory tree the test made (no symlinks are followed). */
+static void rm_tree(const char *path)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *e;
+
+    if (lstat(path, &st) != 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        unlink(path);
+        return;
+    }
+    if ((d = opendir(path)) != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            char sub[1024];
+
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) <
+                (int)sizeof sub)
+                rm_tree(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+static int world_setup(void **state)
+{
+    world *w = calloc(1, sizeof *w);
+
+    if (w == NULL)
+        return -1;
+    snprintf(w->base, sizeof w->base, "/tmp/airlock-crypto-XXXXXX");
+    if (mkdtemp(w->base) == NULL)
+        return -1;
+    dev_open(w, &w->alice, "alice", 11, true);
+    dev_open(w, &w->bob, "bob", 22, true);
+    dev_open(w, &w->mallory, "mallory", 22, true);
+    *state = w;
+    return 0;
+}
+
+static int world_teardown(void **state)
+{
+    world *w = *state;
+
+    dev_close(&w->alice);
+    dev_close(&w->bob);
+    dev_close(&w->mallory);
+    rm_tree(w->base);
+    free(w);
+    return 0;
+}
+
+/* to builds a session with from's device (as `as`), using the first
+ * published one-time prekey (or none). */
+static airlock_err connect(dev *to, dev *from, const char *as, bool otk,
+                           uint32_t *used)
+{
+    uint8_t *bundle = NULL, *pubs = NULL;
+    uint32_t *ids = NULL;
+    size_t bn = 0, count = 0;
+    crypto_bundle b;
+    airlock_err err;
+
+    assert_int_equal(crypto_bundle_export(from->c, &bundle, &bn), AIRLOCK_OK);
+    assert_int_equal(crypto_bundle_parse(bundle, bn, &b), AIRLOCK_OK);
+    assert_int_equal(crypto_prekeys_public(from->c, &ids, &pubs, &count),
+                     AIRLOCK_OK);
+    assert_true(count > 0);
+    if (used != NULL)
+        *used = otk ? ids[0] : 0;
+    err = crypto_session_from_bundle(to->c, as, &b, otk ? ids[0] : 0,
+                                     otk ? pubs : NULL);
+    free(bundle);
+    free(ids);
+    free(pubs);
+    return err;
+}
+
+typedef struct msg {
+    uint8_t *ct;
+    size_t n;
+    bool prekey;
+} msg;
+
+static void send_key(dev *from, dev *to, const uint8_t pt[32], msg *m)
+{
+    assert_int_equal(crypto_encrypt_key(from->c, to->addr, to->id, pt, 32,
+                                        &m->ct, &m->n, &m->prekey),
+                     AIRLOCK_OK);
+    assert_true(m->n > 0 && m->n <= CRYPTO_SIGNAL_MSG_MAX);
+}
+
+static airlock_err recv_key(dev *to, const char *from, uint32_t dev_id,
+                            const msg *m, uint8_t out[64], bool *changed)
+{
+    size_t n = 0;
+    airlock_err err = crypto_decrypt_key(to->c, from, dev_id, m->ct, m->n,
+                                         m->prekey, out, 64, &n, changed);
+
+    if (err == AIRLOCK_OK)
+        assert_int_equal(n, 32);
+    return err;
+}
+
+static void msg_free(msg *m)
+{
+    free(m->ct);
+    memset(m, 0, sizeof *m);
+}
+
+static void test_ctx_account(void **state)
+{
+    world *w = *state;
+    uint8_t pub[CRYPTO_KEY_PUB], pub2[CRYPTO_KEY_PUB], *bundle = NULL;
+    uint8_t *pubs = NULL, *npubs = NULL;
+    uint32_t *ids = NULL, *nids = NULL, reg;
+    size_t bn = 0, count = 0, i;
+    crypto_bundle b;
+
+    assert_int_equal(crypto_device_id(w->bob.c), 22);
+    reg = crypto_registration_id(w->bob.c);
+    assert_true(reg >= 1 && reg <= 16380);
+    assert_int_equal(crypto_identity_pub(w->bob.c, pub), AIRLOCK_OK);
+    assert_int_equal(pub[0], 0x05);
+    assert_int_equal(crypto_account_generate(w->bob.c, 22, 5),
+                     AIRLOCK_ERR_EXISTS);
+
+    assert_int_equal(crypto_bundle_export(w->bob.c, &bundle, &bn),
+                     AIRLOCK_OK);
+    assert_int_equal(bn, CRYPTO_BUNDLE_V1_LEN);
+    assert_int_equal(crypto_bundle_parse(bundle, bn, &b), AIRLOCK_OK);
+    assert_int_equal(b.device_id, 22);
+    assert_int_equal(b.registration_id, reg);
+    assert_int_equal(b.signed_prekey_id, 1);
+    assert_memory_equal(b.identity, pub, CRYPTO_KEY_PUB);
+    free(bundle);
+
+    assert_int_equal(crypto_prekeys_public(w->bob.c, &ids, &pubs, &count),
+                     AIRLOCK_OK);
+    assert_int_equal(count, 5);
+    for (i = 0; i < count; i++) {
+        assert_int_equal(ids[i], i + 1);
+        assert_int_equal(pubs[i * CRYPTO_KEY_PUB], 0x05);
+    }
+    assert_int_equal(crypto_prekeys_generate(w->bob.c, 3, &nids, &npubs),
+                     AIRLOCK_OK);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(nids[i], 6 + i);
+    free(ids);
+    free(pubs);
+    assert_int_equal(crypto_prekeys_public(w->bob.c, &ids, &pubs, &count),
+                     AIRLOCK_OK);
+    assert_int_equal(count, 8);
+    assert_int_equal(ids[7], 8);
+    assert_memory_equal(pubs + 5 * CRYPTO_KEY_PUB, npubs, 3 * CRYPTO_KEY_PUB);
+    free(ids);
+    free(pubs);
+    free(nids);
+    free(npubs);
+
+    /* reopening finds the same account */
+    dev_close(&w->bob);
+    dev_open(w, &w->bob, NULL, 0, false);
+    assert_int_equal(crypto_device_id(w->bob.c), 22);
+    assert_int_equal(crypto_registration_id(w->bob.c), reg);
+    assert_int_equal(crypto_identity_pub(w->bob.c, pub2), AIRLOCK_OK);
+    assert_memory_equal(pub, pub2, CRYPTO_KEY_PUB);
+}
+
+static void test_ctx_session(void **state)
+{
+    world *w = *state;
+    uint8_t pt[32], out[64], small[16];
+    uint32_t used = 0;
+    uint64_t calls0;
+    bool changed = true;
+    airlock_err err;
+    size_t n, i;
+    msg m, r;
+
+    assert_false(crypto_has_session(w->alice.c, "bob", 22));
+    assert_int_equal(connect(&w->alice, &w->bob, "bob", true, &used),
+                     AIRLOCK_OK);
+    assert_true(crypto_has_session(w->alice.c, "bob", 22));
+
+    calls0 = crypto_decrypt_calls(w->bob.c);
+    payload(pt, 'a', 0);
+    send_key(&w->alice, &w->bob, pt, &m);
+    assert_true(m.prekey);
+    /* a buffer too small refuses the message without losing it */
+    assert_int_equal(crypto_decrypt_key(w->bob.c, "alice", 11, m.ct, m.n,
+                                        true, small, sizeof small, &n,
+                                        &changed), AIRLOCK_ERR_TOO_LARGE);
+    assert_int_equal(n, 0);
+    assert_int_equal(crypto_last_used_prekey(w->bob.c), 0);
+    /* the wrong kind does not parse */
+    assert_int_equal(recv_key(&w->bob, "alice", 11,
+                              &(msg){ m.ct, m.n, false }, out, &changed),
+                     AIRLOCK_ERR_MALFORMED);
+    assert_int_equal(recv_key(&w->bob, "alice", 11, &m, out, &changed),
+                     AIRLOCK_OK);
+    assert_memory_equal(out, pt, 32);
+    assert_false(changed);
+    assert_int_equal(crypto_last_used_prekey(w->bob.c), used);
+    assert_int_equal(crypto_decrypt_calls(w->bob.c), calls0 + 3);
+    /* replay */
+    assert_int_equal(recv_key(&w->bob, "alice", 11, &m, out, &changed),
+                     AIRLOCK_ERR_DUPLICATE);
+    assert_int_equal(crypto_last_used_prekey(w->bob.c), 0);
+    msg_free(&m);
+    {
+        uint32_t *ids = NULL;
+        uint8_t *pubs = NULL;
+        size_t count = 0;
+
+        assert_int_equal(crypto_prekeys_public(w->bob.c, &ids, &pubs,
+                                               &count), AIRLOCK_OK);
+        assert_int_equal(count, 4);
+        for (i = 0; i < count; i++)
+            assert_int_not_equal(ids[i], used);
+        free(ids);
+        free(pubs);
+    }
+
+    /* back and forth, through the store */
+    for (i = 0; i < 40; i++) {
+        payload(pt, 'b', (unsigned)i);
+        send_key(&w->bob, &w->alice, pt, &r);
+        assert_false(r.prekey);
+        assert_int_equal(recv_key(&w->alice, "bob", 22, &r, out, &changed),
+                         AIRLOCK_OK);
+        assert_memory_equal(out, pt, 32);
+        msg_free(&r);
+        payload(pt, 'a', (unsigned)i + 1);
+        send_key(&w->alice, &w->bob, pt, &m);
+        assert_false(m.prekey);
+        /* tampered first: refused, session unharmed */
+        m.ct[m.n / 2] ^= 0x10;
+        err = recv_key(&w->bob, "alice", 11, &m, out, &changed);
+        assert_true(err == AIRLOCK_ERR_AUTH || err == AIRLOCK_ERR_MALFORMED);
+        m.ct[m.n / 2] ^= 0x10;
+        assert_int_equal(recv_key(&w->bob, "alice", 11, &m, out, &changed),
+                         AIRLOCK_OK);
+        assert_memory_equal(out, pt, 32);
+        msg_free(&m);
+    }
+
+    /* the session outlives the context */
+    dev_close(&w->bob);
+    dev_open(w, &w->bob, NULL, 0, false);
+    payload(pt, 'a', 99);
+    send_key(&w->alice, &w->bob, pt, &m);
+    assert_int_equal(recv_key(&w->bob, "alice", 11, &m, out, &changed),
+                     AIRLOCK_OK);
+    assert_memory_equal(out, pt, 32);
+    msg_free(&m);
+
+    /* no session, and limits */
+    assert_int_equal(crypto_encrypt_key(w->alice.c, "carol", 3, pt, 32, &m.ct,
+                                        &m.n, &m.prekey),
+                     AIRLOCK_ERR_NO_SESSION);
+    payload(pt, 'b', 77);
+    send_key(&w->bob, &w->alice, pt, &r);
+    assert_int_equal(recv_key(&w->alice, "carol", 3, &r, out, &changed),
+                     AIRLOCK_ERR_NO_SESSION);
+    msg_free(&r);
+    {
+        uint8_t big[CRYPTO_SIGNAL_MSG_MAX + 1];
+
+        memset(big, 0x33, sizeof big);
+        assert_int_equal(crypto_decrypt_key(w->bob.c, "alice", 11, big,
+                                            sizeof big, false, out, 64, &n,
+                                            &changed),
+                         AIRLOCK_ERR_TOO_LARGE);
+        assert_int_equal(crypto_decrypt_key(w->bob.c, "alice", 11, big, 40,
+                                            false, out, 64, &n, &changed),
+                         AIRLOCK_ERR_MALFORMED);
+    }
+}
+
+static void test_ctx_bundle_signature(void **state)
+{
+    world *w = *state;
+    uint8_t *bundle = NULL;
+    size_t bn = 0;
+    crypto_bundle b;
+
+    assert_int_equal(crypto_bundle_export(w->bob.c, &bundle, &bn),
+                     AIRLOCK_OK);
+    assert_int_equal(crypto_bundle_parse(bundle, bn, &b), AIRLOCK_OK);
+    free(bundle);
+    b.signature[10] ^= 0x04;
+    assert_int_equal(crypto_session_from_bundle(w->alice.c, "bob", &b, 0,
+                                                NULL), AIRLOCK_ERR_AUTH);
+    b.signature[10] ^= 0x04;
+    b.signed_prekey[3] ^= 0x01;
+    assert_int_equal(crypto_session_from_bundle(w->alice.c, "bob", &b, 0,
+                                                NULL), AIRLOCK_ERR_AUTH);
+    assert_false(crypto_has_session(w->alice.c, "bob", 22));
+    b.signed_prekey[3] ^= 0x01;
+    /* no one-time prekey: fine */
+    assert_int_equal(crypto_session_from_bundle(w->alice.c, "bob", &b, 0,
+                                                NULL), AIRLOCK_OK);
+    assert_true(crypto_has_session(w->alice.c, "bob", 22));
+}
+
+/* A new identity key for a known (address, device) is recorded, not
+ * refused; a forged pre-key message with a new key and a bad MAC records
+ * nothing. */
+static void test_ctx_identity_change(void **state)
+{
+    world *w = *state;
+    uint8_t pt[32], out[64], alice_pub[33], mal_pub[33];
+    store_remote_id rid;
+    pre_key_signal_message *pm = NULL;
+    signal_buffer *inner;
+    bool changed = false;
+    msg m, forged;
+    uint8_t *at;
+    size_t i;
+
+    assert_int_equal(crypto_identity_pub(w->alice.c, alice_pub), AIRLOCK_OK);
+    assert_int_equal(crypto_identity_pub(w->mallory.c, mal_pub), AIRLOCK_OK);
+    assert_int_equal(connect(&w->alice, &w->bob, "bob", true, NULL),
+                     AIRLOCK_OK);
+    payload(pt, 'a', 0);
+    send_key(&w->alice, &w->bob, pt, &m);
+    assert_int_equal(recv_key(&w->bob, "alice", 11, &m, out, &changed),
+                     AIRLOCK_OK);
+    assert_false(changed);
+    msg_free(&m);
+    memset(&rid, 0, sizeof rid);
+    assert_int_equal(store_rid_get(w->bob.st, "alice", 11, &rid), AIRLOCK_OK);
+    assert_int_equal(rid.status, STORE_ID_FIRST_USE);
+    assert_memory_equal(rid.key, alice_pub, 33);
+
+    /* Mallory's pre-key message reaches Bob as if from alice's device 11
+     * (the transport names the sender): a new identity key for it */
+    assert_int_equal(connect(&w->mallory, &w->bob, "bob", true, NULL),
+                     AIRLOCK_OK);
+    send_key(&w->mallory, &w->bob, pt, &m);
+    assert_true(m.prekey);
+    /* forged: the ciphertext inside, flipped; MAC fails */
+    forged.n = m.n;
+    forged.prekey = true;
+    assert_non_null(forged.ct = malloc(m.n));
+    memcpy(forged.ct, m.ct, m.n);
+    {
+        crypto_prov p;
+        signal_context *sg = NULL;
+
+        assert_int_equal(crypto_prov_init(&p, NULL), AIRLOCK_OK);
+        assert_int_equal(crypto_prov_context(&p, &sg), AIRLOCK_OK);
+        assert_int_equal(pre_key_signal_message_deserialize(&pm, m.ct, m.n,
+                                                            sg), 0);
+        inner = ciphertext_message_get_serialized(
+            (ciphertext_message *)pre_key_signal_message_get_signal_message(
+                pm));
+        at = NULL;
+        for (i = 0; i + signal_buffer_len(inner) <= m.n; i++)
+            if (memcmp(m.ct + i, signal_buffer_data(inner),
+                       signal_buffer_len(inner)) == 0)
+                at = forged.ct + i;
+        assert_non_null(at);
+        at[signal_buffer_len(inner) / 2] ^= 0x01;
+        SIGNAL_UNREF(pm);
+        signal_context_destroy(sg);
+        crypto_prov_clear(&p);
+    }
+    assert_int_equal(recv_key(&w->bob, "alice", 11, &forged, out, &changed),
+                     AIRLOCK_ERR_AUTH);
+    assert_false(changed);
+    memset(&rid, 0, sizeof rid);
+    assert_int_equal(store_rid_get(w->bob.st, "alice", 11, &rid), AIRLOCK_OK);
+    assert_int_equal(rid.status, STORE_ID_FIRST_USE);
+    assert_memory_equal(rid.key, alice_pub, 33);
+    msg_free(&forged);
+
+    /* the real one: decrypts, and the device is marked CHANGED, old key
+     * kept, new key pending */
+    assert_int_equal(recv_key(&w->bob, "alice", 11, &m, out, &changed),
+                     AIRLOCK_OK);
+    assert_true(changed);
+    memset(&rid, 0, sizeof rid);
+    assert_int_equal(store_rid_get(w->bob.st, "alice", 11, &rid), AIRLOCK_OK);
+    assert_int_equal(rid.status, STORE_ID_CHANGED);
+    assert_memory_equal(rid.key, alice_pub, 33);
+    assert_int_equal(rid.pending_n, 33);
+    assert_memory_equal(rid.pending, mal_pub, 33);
+    msg_free(&m);
+
+    /* building towards a changed key is not refused either */
+    assert_int_equal(connect(&w->alice, &w->mallory, "bob", true, NULL),
+                     AIRLOCK_OK);
+    memset(&rid, 0, sizeof rid);
+    assert_int_equal(store_rid_get(w->alice.st, "bob", 22, &rid), AIRLOCK_OK);
+    assert_int_equal(rid.status, STORE_ID_CHANGED);
+}
+
+static void test_ctx_safety_number(void **state)
+{
+    world *w = *state;
+    uint8_t ap[33], bp[33];
+    char sa[AIRLOCK_SAFETY_NUMBER_LEN], sb[AIRLOCK_SAFETY_NUMBER_LEN];
+    size_t i;
+
+    assert_int_equal(crypto_identity_pub(w->alice.c, ap), AIRLOCK_OK);
+    assert_int_equal(crypto_identity_pub(w->bob.c, bp), AIRLOCK_OK);
+    assert_int_equal(crypto_safety_number(w->alice.c, "alice", "bob", bp, sa),
+                     AIRLOCK_OK);
+    assert_int_equal(crypto_safety_number(w->bob.c, "bob", "alice", ap, sb),
+                     AIRLOCK_OK);
+    assert_string_equal(sa, sb);
+    assert_int_equal(strlen(sa), 71);
+    for (i = 0; i < 71; i++) {
+        if (i % 6 == 5)
+            assert_int_equal(sa[i], ' ');
+        else
+            assert_true(sa[i] >= '0' && sa[i] <= '9');
+    }
+    /* another key, another number */
+    bp[7] ^= 1;
+    assert_int_equal(crypto_safety_number(w->alice.c, "alice", "bob", bp, sb),
+                     AIRLOCK_OK);
+    assert_string_not_equal(sa, sb);
+    assert_int_equal(crypto_safety_number(w->alice.c, "alice", "", bp, sb),
+                     AIRLOCK_ERR_ARG);
+    assert_string_equal(sb, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,6 +1104,16 @@ int main(void)
                                         pair_setup, pair_teardown),
         cmocka_unit_test_setup_teardown(test_no_one_time_prekey, pair_setup,
                                         pair_teardown),
+        cmocka_unit_test_setup_teardown(test_ctx_account, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(test_ctx_session, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(test_ctx_bundle_signature,
+                                        world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_ctx_identity_change,
+                                        world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_ctx_safety_number, world_setup,
+                                        world_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
