@@ -262,10 +262,13 @@ int tui_main_rows(const tui *t)
 
 static void rebuild_layout(tui *t)
 {
+    const tui_entry *e = tui_current_entry(t);
     size_t p, i;
 
     tui_layout_clear(&t->lay);
     tui_layout_init(&t->lay, main_width(t) - 2, t->reveal, now_ms());
+    t->lay.mark_inert = e != NULL && (e->trust == AIRLOCK_TRUST_ACCEPTED ||
+                                      e->trust == AIRLOCK_TRUST_VERIFIED);
     for (p = t->hist.count; p > 0; p--) {
         const airlock_message_list *l = t->hist.pages[p - 1];
         size_t before = t->lay.n;

@@ -113,6 +113,8 @@ typedef struct tui_layout {
     int64_t last_ms;
     long last_day;
     int64_t now_ms;                  /* "today" for dates in headers */
+    int mark_inert;                  /* a contact's conversation: say which
+                                        messages are inert (changed key) */
 } tui_layout;
 
 void tui_layout_init(tui_layout *lay, int width, int reveal, int64_t now_ms);

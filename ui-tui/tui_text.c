@@ -829,6 +829,10 @@ void tui_layout_message(tui_layout *lay, const airlock_message *m)
         own_line(lay, dup_printf("[file] %s  (%s, %s, not downloaded)",
                                  a->name, a->mime, size), A_BOLD, INDENT);
     }
+    if (lay->mark_inert && !m->outgoing &&
+        airlock_model_trust(md) == AIRLOCK_TRUST_UNKNOWN)
+        own_line(lay, dup_printf("[plain text: from a key you have not "
+                                 "acknowledged]"), A_DIM, INDENT);
     airlock_model_withheld(md, &wa, &wf);
     if (wa > 0 && wf > 0)
         own_line(lay, dup_printf("[withheld: %u attachment%s, %u other "
