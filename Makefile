@@ -54,6 +54,10 @@ fuzz: deps
 check: test test-asan valgrind
 	@echo "make check: normal, sanitizer and valgrind suites passed"
 
+# The benchmark: medians of 5 runs of at least 1 s each (docs/PERFORMANCE.md).
+bench: build
+	$(BUILD)/bench/airlock-bench
+
 install: build
 	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
 

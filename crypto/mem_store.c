@@ -1,7 +1,8 @@
 /*
- * mem_store.c - TEST ONLY in-memory libsignal stores (see mem_store.h).
+ * mem_store.c - in-memory libsignal stores for tests and the benchmark
+ * baseline only (see mem_store.h); no account ever uses them.
  */
-#include "tests/crypto/mem_store.h"
+#include "crypto/mem_store.h"
 
 #include <stdlib.h>
 #include <string.h>

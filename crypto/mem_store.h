@@ -1,5 +1,6 @@
 /*
- * mem_store.h - TEST ONLY: libsignal store callbacks kept in memory, so the
+ * mem_store.h - tests and benchmark only: libsignal store callbacks kept in
+ * memory, never used by an account, so the
  * provider and libsignal can be exercised without store/. Identity policy
  * is trust-everything (as Airlock's) unless strict_tofu is set: then it is
  * libsignal's classic trust-on-first-use (a different key for a known

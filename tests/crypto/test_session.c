@@ -34,7 +34,7 @@
 #include <session_cipher.h>
 
 #include "crypto/crypto_int.h"
-#include "tests/crypto/mem_store.h"
+#include "crypto/mem_store.h"
 
 /* ====================================================================== */
 /* Part 1: libsignal + provider + in-memory stores                         */

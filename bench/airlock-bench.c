@@ -1,0 +1,672 @@
+/*
+ * airlock-bench - Airlock's pipeline against raw libsignal, in one run.
+ *
+ *   airlock-bench [--quick] [--json]
+ *
+ * Each figure is the median of 5 repetitions of at least 1 s (--quick: one
+ * short repetition, only to prove the program works). Instruction counts
+ * come from callgrind (this machine class has no hardware counters): the
+ * program runs itself under valgrind in a phase mode that counts only the
+ * measured loop. Timing is never a test; see docs/PERFORMANCE.md.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <valgrind/callgrind.h>
+
+#include "airlock/airlock.h"
+#include "base/base.h"
+#include "crypto/bench.h"
+#include "net/net.h"
+#include "store/store.h"
+
+#define MSG_LEN 100
+#define REPS 5
+
+static int quick;
+static double min_s = 1.0;
+static char root[128];
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+static void die(const char *what, airlock_err err)
+{
+    fprintf(stderr, "airlock-bench: %s: %s\n", what, airlock_strerror(err));
+    exit(1);
+}
+
+/* ---- raw libsignal ---- */
+
+typedef struct raw_res {
+    double enc, dec, setup;
+} raw_res;
+
+static void bench_raw(raw_res *r)
+{
+    double enc[REPS], dec[REPS], setup[REPS];
+    int k, reps = quick ? 1 : REPS;
+
+    for (k = 0; k < reps; k++) {
+        crypto_bench *bn = NULL;
+        size_t done = 0, got = 0, batch = 2000;
+        double t0, te = 0, td = 0, ts = 0;
+        size_t sn = 0;
+        airlock_err err;
+
+        if ((err = crypto_bench_new(&bn)) != AIRLOCK_OK)
+            die("raw", err);
+        while (te + td < 2 * min_s) {
+            t0 = now_s();
+            if ((err = crypto_bench_encrypt(bn, batch, MSG_LEN)) !=
+                AIRLOCK_OK)
+                die("raw encrypt", err);
+            te += now_s() - t0;
+            t0 = now_s();
+            if ((err = crypto_bench_decrypt(bn, &got)) != AIRLOCK_OK)
+                die("raw decrypt", err);
+            td += now_s() - t0;
+            done += got;
+        }
+        t0 = now_s();
+        while (now_s() - t0 < min_s / 2) {
+            if ((err = crypto_bench_setup(bn, 20)) != AIRLOCK_OK)
+                die("raw setup", err);
+            sn += 20;
+        }
+        ts = now_s() - t0;
+        enc[k] = (double)done / te;
+        dec[k] = (double)done / td;
+        setup[k] = (double)sn / ts;
+        crypto_bench_free(bn);
+    }
+    r->enc = median(enc, reps);
+    r->dec = median(dec, reps);
+    r->setup = median(setup, reps);
+}
+
+/* ---- Airlock's path ---- */
+
+typedef struct pair {
+    char home[192];
+    airlock_ctx *a, *b;
+    unsigned got;
+} pair;
+
+static void count_cb(const airlock_event *ev, void *user)
+{
+    if (ev->kind == AIRLOCK_EVENT_MESSAGE || ev->kind == AIRLOCK_EVENT_REQUEST)
+        ((pair *)user)->got++;
+}
+
+static airlock_ctx *open_acct(const char *home, const char *name, pair *p,
+                              int receipts)
+{
+    airlock_config cfg;
+    airlock_ctx *ctx = NULL;
+    airlock_err err;
+
+    airlock_config_init(&cfg);
+    cfg.home = home;
+    cfg.account = name;
+    cfg.no_passphrase = 1;
+    cfg.on_event = count_cb;
+    cfg.user_data = p;
+    cfg.send_receipts = receipts;
+    err = airlock_account_create(&cfg);
+    if (err != AIRLOCK_OK && err != AIRLOCK_ERR_EXISTS)
+        die("account", err);
+    if ((err = airlock_open(&cfg, &ctx)) != AIRLOCK_OK)
+        die("open", err);
+    return ctx;
+}
+
+static void pair_open(pair *p, const char *tag)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->home, sizeof p->home, "%s/%s", root, tag);
+    p->a = open_acct(p->home, "alice", p, 0);
+    p->b = open_acct(p->home, "bob", p, 0);
+    if (airlock_accept(p->a, "bob") != AIRLOCK_OK ||
+        airlock_accept(p->b, "alice") != AIRLOCK_OK)
+        die("accept", AIRLOCK_ERR_STATE);
+}
+
+static void pair_close(pair *p)
+{
+    airlock_close(p->a);
+    airlock_close(p->b);
+}
+
+static void send_batch(pair *p, size_t n)
+{
+    char text[MSG_LEN + 1];
+    size_t i;
+    airlock_err err;
+
+    memset(text, 'x', MSG_LEN);
+    text[MSG_LEN] = '\0';
+    if ((err = airlock_batch_begin(p->a)) != AIRLOCK_OK)
+        die("batch", err);
+    for (i = 0; i < n; i++)
+        if ((err = airlock_send_text(p->a, "bob", text, MSG_LEN, NULL)) !=
+            AIRLOCK_OK)
+            die("send", err);
+    if ((err = airlock_batch_end(p->a)) != AIRLOCK_OK)
+        die("batch end", err);
+}
+
+static void drain(pair *p, unsigned want)
+{
+    airlock_err err;
+
+    while (p->got < want)
+        if ((err = airlock_step(p->b, 1000)) != AIRLOCK_OK)
+            die("step", err);
+}
+
+typedef struct path_res {
+    double send, recv, setup;
+} path_res;
+
+static void bench_path(path_res *r)
+{
+    double snd[REPS], rcv[REPS], setup[REPS];
+    int k, reps = quick ? 1 : REPS;
+
+    for (k = 0; k < reps; k++) {
+        pair p;
+        char tag[16];
+        size_t sent = 0, batch = quick ? 100 : 256;
+        double t0, tsend = 0, trecv = 0;
+        int i, nsetup = quick ? 3 : 20;
+
+        snprintf(tag, sizeof tag, "path%d", k);
+        pair_open(&p, tag);
+        send_batch(&p, 1);             /* the session, outside the timing */
+        drain(&p, 1);
+        p.got = 0;
+        while (tsend + trecv < 2 * min_s) {
+            t0 = now_s();
+            send_batch(&p, batch);
+            tsend += now_s() - t0;
+            sent += batch;
+            t0 = now_s();
+            drain(&p, (unsigned)sent);
+            trecv += now_s() - t0;
+        }
+        snd[k] = (double)sent / tsend;
+        rcv[k] = (double)sent / trecv;
+        /* session establishment: alice writes to new accounts */
+        for (i = 0; i < nsetup; i++) {
+            char name[32];
+            airlock_ctx *c;
+
+            snprintf(name, sizeof name, "peer%d", i);
+            c = open_acct(p.home, name, &p, 0);
+            airlock_close(c);
+        }
+        t0 = now_s();
+        for (i = 0; i < nsetup; i++) {
+            char name[32];
+            airlock_err err;
+
+            snprintf(name, sizeof name, "peer%d", i);
+            if ((err = airlock_send_text(p.a, name, "hi", 2, NULL)) !=
+                AIRLOCK_OK)
+                die("setup send", err);
+        }
+        setup[k] = (double)nsetup / (now_s() - t0);
+        pair_close(&p);
+    }
+    r->send = median(snd, reps);
+    r->recv = median(rcv, reps);
+    r->setup = median(setup, reps);
+}
+
+/* ---- the renderer ---- */
+
+static double render_time(const uint8_t *in, size_t n, airlock_trust t,
+                          airlock_input kind)
+{
+    double v[REPS], t0;
+    int k, reps = quick ? 1 : REPS;
+
+    for (k = 0; k < reps; k++) {
+        size_t iters = 0;
+
+        t0 = now_s();
+        do {
+            airlock_model *m = NULL;
+
+            if (airlock_render(in, n, t, kind, NULL, &m) != AIRLOCK_OK)
+                die("render", AIRLOCK_ERR_STATE);
+            airlock_model_free(m);
+            iters++;
+        } while (now_s() - t0 < min_s / 4);
+        v[k] = (now_s() - t0) / (double)iters;
+    }
+    return median(v, reps);
+}
+
+static uint8_t *fill(const char *unit, size_t n)
+{
+    uint8_t *b = malloc(n);
+    size_t u = strlen(unit), i;
+
+    for (i = 0; i < n; i++)
+        b[i] = (uint8_t)unit[i % u];
+    /* never end inside a UTF-8 sequence of the unit */
+    while (n > 0 && (b[n - 1] & 0xc0) == 0x80)
+        b[--n] = ' ';
+    if (n > 0 && b[n - 1] >= 0xc0)
+        b[n - 1] = ' ';
+    return b;
+}
+
+typedef struct render_res {
+    double ascii, unicode, styled, worst;
+    const char *worst_name;
+} render_res;
+
+static void bench_render(render_res *r)
+{
+    static const struct { const char *name, *unit; } adv[] = {
+        { "markup bomb", "*_~`" },
+        { "unclosed star per line", "*a\n" },
+        { "deep quotes", ">>>>>>>>>>>> x\n" },
+        { "escape flood", "\x1b[31m\x1b]0;x\x07" },
+        { "invalid UTF-8", "\xff\xfe\xc0\x80\xed\xa0\x80" },
+        { "combining flood", "a\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85" },
+        { "bidi flood", "\xe2\x80\xae\xe2\x81\xa6x" },
+        { "zero-width flood", "\xe2\x80\x8b" },
+        { "links", "https://a.b/ " },
+    };
+    const size_t n = 65536;     /* the body maximum: longer input is cut */
+    uint8_t *plain = fill("the quick brown fox jumps over the lazy dog ", n);
+    uint8_t *uni = fill("\xe4\xbd\xa0\xe5\xa5\xbd \xd7\xa9\xd7\x9c\xd7\x95"
+                        "\xd7\x9d \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92"
+                        "\xbb caf\xc3\xa9 ", n);
+    uint8_t *sty = fill("*bold* _it_ ~s~ `code` https://example.org/x ", n);
+    double tp;
+    size_t i;
+
+    tp = render_time(plain, n, AIRLOCK_TRUST_ACCEPTED, AIRLOCK_INPUT_BODY);
+    r->ascii = (double)n / tp / 1e6;
+    r->unicode = (double)n / render_time(uni, n, AIRLOCK_TRUST_ACCEPTED,
+                                         AIRLOCK_INPUT_BODY) / 1e6;
+    r->styled = (double)n / render_time(sty, n, AIRLOCK_TRUST_ACCEPTED,
+                                        AIRLOCK_INPUT_BODY) / 1e6;
+    r->worst = 0;
+    r->worst_name = "";
+    for (i = 0; i < sizeof adv / sizeof adv[0]; i++) {
+        uint8_t *b = fill(adv[i].unit, n);
+        double t = render_time(b, n, AIRLOCK_TRUST_ACCEPTED,
+                               AIRLOCK_INPUT_BODY);
+
+        if (t / tp > r->worst) {
+            r->worst = t / tp;
+            r->worst_name = adv[i].name;
+        }
+        free(b);
+    }
+    free(plain);
+    free(uni);
+    free(sty);
+}
+
+/* ---- flood of a rate-limited stranger ---- */
+
+static double bench_flood(void)
+{
+    double v[REPS];
+    int k, reps = quick ? 1 : REPS;
+
+    for (k = 0; k < reps; k++) {
+        pair p;
+        char tag[16], relay[256];
+        store_relay *r = NULL;
+        uint32_t dev;
+        size_t i, n = quick ? 20000 : 200000;
+        uint8_t *env = NULL;
+        size_t env_n = 0;
+        net_env e;
+        uint8_t keymsg[64] = { 0x33 }, iv[12] = { 0 }, pl[48] = { 0 };
+        double t0;
+        airlock_err err;
+
+        snprintf(tag, sizeof tag, "flood%d", k);
+        pair_open(&p, tag);
+        dev = airlock_device_id(p.b);
+        snprintf(relay, sizeof relay, "%s/local-relay.db", p.home);
+        if ((err = store_relay_open(relay, &r)) != AIRLOCK_OK)
+            die("relay", err);
+        memset(&e, 0, sizeof e);
+        e.sender = "stranger";
+        e.sender_n = 8;
+        e.sender_device = 9;
+        e.recipient = "bob";
+        e.recipient_n = 3;
+        e.header_count = 1;
+        e.headers[0].device = dev;
+        e.headers[0].keymsg = keymsg;
+        e.headers[0].keymsg_n = sizeof keymsg;
+        e.iv = iv;
+        e.payload = pl;
+        e.payload_n = sizeof pl;
+        /* exhaust the stranger's allowance first (outside the timing) */
+        if ((err = store_relay_begin(r)) != AIRLOCK_OK)
+            die("relay", err);
+        for (i = 0; i < 120 + n; i++) {
+            memcpy(e.id, &i, sizeof i);
+            if ((err = net_env_encode(&e, &env, &env_n)) != AIRLOCK_OK ||
+                (err = store_relay_enqueue(r, "bob", dev, env, env_n)) !=
+                    AIRLOCK_OK)
+                die("enqueue", err);
+            free(env);
+            if (i == 119) {
+                if ((err = store_relay_commit(r)) != AIRLOCK_OK)
+                    die("relay", err);
+                if ((err = airlock_step(p.b, 0)) != AIRLOCK_OK)
+                    die("step", err);
+                if ((err = store_relay_begin(r)) != AIRLOCK_OK)
+                    die("relay", err);
+            }
+        }
+        if ((err = store_relay_commit(r)) != AIRLOCK_OK)
+            die("relay", err);
+        store_relay_close(r);
+        t0 = now_s();
+        if ((err = airlock_step(p.b, 0)) != AIRLOCK_OK)
+            die("step", err);
+        v[k] = (double)n / (now_s() - t0);
+        pair_close(&p);
+    }
+    return median(v, reps);
+}
+
+/* ---- a conversation of 1,000,000 messages ---- */
+
+static void fill_history(const char *home, size_t count)
+{
+    char dir[256];
+    store_open_args a;
+    store *s = NULL;
+    size_t i;
+    airlock_err err;
+
+    snprintf(dir, sizeof dir, "%s/bob", home);
+    memset(&a, 0, sizeof a);
+    a.dir = dir;
+    a.mode = STORE_NO_PASSPHRASE;
+    if ((err = store_open(&a, &s)) != AIRLOCK_OK)
+        die("history store", err);
+    if ((err = store_contact_ensure(s, "alice", 1)) != AIRLOCK_OK ||
+        (err = store_contact_set_trust(s, "alice",
+                                       AIRLOCK_TRUST_ACCEPTED)) != AIRLOCK_OK)
+        die("history contact", err);
+    for (i = 0; i < count; i++) {
+        static const uint8_t frame[] = "\xa1\x01\x1a*message* from the archive";
+        store_msg m;
+
+        if (i % 10000 == 0 && (err = store_begin(s)) != AIRLOCK_OK)
+            die("history", err);
+        memset(&m, 0, sizeof m);
+        base_random(m.id, sizeof m.id);
+        memcpy(m.conversation, "alice", 6);
+        memcpy(m.sender, "alice", 6);
+        m.sender_device = 1;
+        m.sent_ms = (int64_t)i;
+        m.received_ms = (int64_t)i;
+        m.content = frame;
+        m.content_n = sizeof frame - 1;
+        if ((err = store_msg_insert(s, &m)) != AIRLOCK_OK)
+            die("history insert", err);
+        if ((i % 10000 == 9999 || i + 1 == count) &&
+            (err = store_commit(s)) != AIRLOCK_OK)
+            die("history", err);
+    }
+    store_close(s);
+}
+
+typedef struct hist_res {
+    double page_ms, rss_mib;
+    size_t messages;
+} hist_res;
+
+static void bench_history(hist_res *r)
+{
+    pair p;
+    int pfd[2], st;
+    pid_t pid;
+    double ms = -1;
+    struct rusage ru;
+
+    r->messages = quick ? 20000 : 1000000;
+    pair_open(&p, "history");
+    pair_close(&p);
+    fill_history(p.home, r->messages);
+    /* open and page in a fresh process: its peak RSS is the figure */
+    if (pipe(pfd) != 0 || (pid = fork()) < 0)
+        die("fork", AIRLOCK_ERR_IO);
+    if (pid == 0) {
+        airlock_config cfg;
+        airlock_ctx *c = NULL;
+        airlock_message_list *l = NULL;
+        double t0;
+
+        close(pfd[0]);
+        airlock_config_init(&cfg);
+        cfg.home = p.home;
+        cfg.account = "bob";
+        cfg.no_passphrase = 1;
+        if (airlock_open(&cfg, &c) != AIRLOCK_OK)
+            _exit(1);
+        t0 = now_s();
+        if (airlock_history(c, "alice", 0, 50, &l) != AIRLOCK_OK ||
+            airlock_message_list_count(l) != 50)
+            _exit(2);
+        ms = (now_s() - t0) * 1000.0;
+        airlock_message_list_free(l);
+        airlock_close(c);
+        if (write(pfd[1], &ms, sizeof ms) != (ssize_t)sizeof ms)
+            _exit(3);
+        _exit(0);
+    }
+    close(pfd[1]);
+    if (read(pfd[0], &ms, sizeof ms) != (ssize_t)sizeof ms)
+        ms = -1;
+    close(pfd[0]);
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || ms < 0)
+        die("history page", AIRLOCK_ERR_STATE);
+    getrusage(RUSAGE_CHILDREN, &ru);
+    r->page_ms = ms;
+    r->rss_mib = (double)ru.ru_maxrss / 1024.0;
+}
+
+/* ---- instruction counts under callgrind ---- */
+
+/* Phase mode, run under callgrind: only the measured loop is counted. */
+static int phase(const char *which, size_t n)
+{
+    if (strcmp(which, "raw-decrypt") == 0) {
+        crypto_bench *bn = NULL;
+        size_t got = 0;
+
+        if (crypto_bench_new(&bn) != AIRLOCK_OK ||
+            crypto_bench_encrypt(bn, n, MSG_LEN) != AIRLOCK_OK)
+            return 1;
+        CALLGRIND_START_INSTRUMENTATION;
+        CALLGRIND_TOGGLE_COLLECT;
+        if (crypto_bench_decrypt(bn, &got) != AIRLOCK_OK)
+            return 1;
+        CALLGRIND_TOGGLE_COLLECT;
+        crypto_bench_free(bn);
+        return got == n ? 0 : 1;
+    }
+    if (strcmp(which, "recv") == 0) {
+        pair p;
+
+        pair_open(&p, "phase");
+        send_batch(&p, 1);
+        drain(&p, 1);
+        p.got = 0;
+        send_batch(&p, n);
+        CALLGRIND_START_INSTRUMENTATION;
+        CALLGRIND_TOGGLE_COLLECT;
+        drain(&p, (unsigned)n);
+        CALLGRIND_TOGGLE_COLLECT;
+        pair_close(&p);
+        return 0;
+    }
+    return 2;
+}
+
+static double instr_per_msg(const char *self, const char *which, size_t n)
+{
+    char out[256], cmd[1024], line[512];
+    FILE *f;
+    double total = -1;
+
+    snprintf(out, sizeof out, "%s/callgrind.%s", root, which);
+    /* the sandbox worker is a separate process: --trace-children counts
+     * only the parent here; the worker's share is reported separately in
+     * docs/PERFORMANCE.md */
+    snprintf(cmd, sizeof cmd, "valgrind --tool=callgrind --collect-atstart=no "
+             "--instr-atstart=no --callgrind-out-file=%s '%s' --phase %s %zu "
+             "--root '%s' >/dev/null 2>&1", out, self, which, n, root);
+    if (system(cmd) != 0)
+        return -1;
+    if ((f = fopen(out, "r")) == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "totals:", 7) == 0 ||
+            strncmp(line, "summary:", 8) == 0)
+            total = strtod(strchr(line, ':') + 1, NULL);
+    fclose(f);
+    return total < 0 ? -1 : total / (double)n;
+}
+
+static void rm_root(void)
+{
+    char cmd[256];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "airlock-bench: could not remove %s\n", root);
+}
+
+int main(int argc, char **argv)
+{
+    raw_res raw;
+    path_res path;
+    render_res ren;
+    hist_res hist;
+    double flood, recv_instr = -1, raw_instr = -1;
+    int json = 0, i;
+
+    if (argc >= 4 && strcmp(argv[1], "--phase") == 0) {
+        if (argc == 6 && strcmp(argv[4], "--root") == 0)
+            snprintf(root, sizeof root, "%s", argv[5]);
+        return phase(argv[2], (size_t)strtoul(argv[3], NULL, 10));
+    }
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = 1;
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else {
+            fprintf(stderr, "usage: airlock-bench [--quick] [--json]\n");
+            return 2;
+        }
+    }
+    if (quick)
+        min_s = 0.1;
+    if (base_init() != AIRLOCK_OK)
+        return 1;
+    snprintf(root, sizeof root, "/tmp/airlock-bench-XXXXXX");
+    if (mkdtemp(root) == NULL)
+        return 1;
+    bench_raw(&raw);
+    bench_path(&path);
+    bench_render(&ren);
+    flood = bench_flood();
+    bench_history(&hist);
+    if (!quick && system("valgrind --version >/dev/null 2>&1") == 0) {
+        raw_instr = instr_per_msg(argv[0], "raw-decrypt", 300);
+        recv_instr = instr_per_msg(argv[0], "recv", 300);
+    }
+    rm_root();
+    if (json) {
+        printf("{\"raw_encrypt_per_s\":%.0f,\"raw_decrypt_per_s\":%.0f,"
+               "\"send_per_s\":%.0f,\"recv_per_s\":%.0f,"
+               "\"send_ratio\":%.3f,\"recv_ratio\":%.3f,"
+               "\"setup_raw_per_s\":%.0f,\"setup_per_s\":%.0f,",
+               raw.enc, raw.dec, path.send, path.recv, path.send / raw.enc,
+               path.recv / raw.dec, raw.setup, path.setup);
+        if (recv_instr > 0)
+            printf("\"recv_instr_per_msg\":%.0f,"
+                   "\"raw_decrypt_instr_per_msg\":%.0f,", recv_instr,
+                   raw_instr);
+        else
+            printf("\"recv_instr_per_msg\":null,"
+                   "\"raw_decrypt_instr_per_msg\":null,");
+        printf("\"render_ascii_mb_s\":%.1f,\"render_unicode_mb_s\":%.1f,"
+               "\"render_styled_mb_s\":%.1f,\"render_worst_ratio\":%.2f,"
+               "\"render_worst_input\":\"%s\",\"flood_drop_per_s\":%.0f,"
+               "\"history_messages\":%zu,\"history_page_ms\":%.2f,"
+               "\"history_rss_mib\":%.1f,\"quick\":%s}\n",
+               ren.ascii, ren.unicode, ren.styled, ren.worst, ren.worst_name,
+               flood, hist.messages, hist.page_ms, hist.rss_mib,
+               quick ? "true" : "false");
+        return 0;
+    }
+    printf("%-34s %14s %10s\n", "", "per second", "ratio");
+    printf("%-34s %14.0f\n", "raw libsignal encrypt (baseline)", raw.enc);
+    printf("%-34s %14.0f\n", "raw libsignal decrypt (baseline)", raw.dec);
+    printf("%-34s %14.0f %10.3f\n", "airlock send (durable, batched)",
+           path.send, path.send / raw.enc);
+    printf("%-34s %14.0f %10.3f\n", "airlock receive (durable, rendered)",
+           path.recv, path.recv / raw.dec);
+    printf("%-34s %14.0f\n", "raw session setup", raw.setup);
+    printf("%-34s %14.0f\n", "airlock session setup", path.setup);
+    printf("%-34s %14.0f\n", "flood drops (rate-limited)", flood);
+    printf("render MB/s: ascii %.1f, unicode %.1f, styled %.1f; worst "
+           "%.2fx plain (%s)\n", ren.ascii, ren.unicode, ren.styled,
+           ren.worst, ren.worst_name);
+    printf("history: newest page of %zu messages in %.2f ms, peak RSS "
+           "%.1f MiB\n", hist.messages, hist.page_ms, hist.rss_mib);
+    if (recv_instr > 0)
+        printf("instructions per message: receive %.0f, raw decrypt %.0f "
+               "(callgrind)\n", recv_instr, raw_instr);
+    else
+        printf("instructions per message: not measured%s\n",
+               quick ? " (--quick)" : " (valgrind missing or failed)");
+    return 0;
+}
