@@ -9,6 +9,7 @@
  * contains is ever printed outside curses.
  */
 #include <errno.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -92,12 +93,22 @@ static void more_keys(void)
         { "\033[4~", KEY_END }, { "\033[8~", KEY_END },
         { "\033[F", KEY_END }, { "\033OF", KEY_END },
         { "\033[3~", KEY_DC },
+        { "\033[200~", TUI_KEY_PASTE_BEGIN },
+        { "\033[201~", TUI_KEY_PASTE_END },
     };
     size_t i;
 
     for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (key_defined(keys[i].seq) == 0)
             define_key(keys[i].seq, keys[i].key);
+}
+
+/* Ask the terminal to mark pasted text, so that a pasted newline is not
+ * Enter. Terminals that do not know the mode ignore it. */
+static void bracketed_paste(int on)
+{
+    fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
+    fflush(stdout);
 }
 
 static void read_keys(tui *t)
@@ -174,7 +185,15 @@ int tui_run(airlock_config *cfg)
     memset(&su, 0, sizeof su);
     tui_hist_init(&t.hist);
     got_signal = 0;
+    /* wide characters need a UTF-8 locale; C.UTF-8 when none is set */
     setlocale(LC_ALL, "");
+    if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0 &&
+        (setlocale(LC_CTYPE, "C.UTF-8") == NULL ||
+         strcmp(nl_langinfo(CODESET), "UTF-8") != 0)) {
+        fprintf(stderr, "airlock: the client needs a UTF-8 locale "
+                "(LANG=C.UTF-8, for example)\n");
+        return 1;
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -222,6 +241,7 @@ int tui_run(airlock_config *cfg)
     }
     t.transport = cfg->transport;
     timeout(0);
+    bracketed_paste(1);
     tui_line_init(&t.line);
     tui_windows_make(&t);
     tui_load_contacts(&t);
@@ -229,6 +249,7 @@ int tui_run(airlock_config *cfg)
         tui_open_conversation(&t, t.list[0].address);
     loop(&t);
     tui_windows_free(&t);
+    bracketed_paste(0);
     endwin();
     if (got_signal)
         rc = 128 + got_signal;

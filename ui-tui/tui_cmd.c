@@ -162,6 +162,23 @@ static void close_conversation(tui *t)
     t->dirty |= TUI_D_ALL;
 }
 
+/* Back to the newest message: read the newest page again rather than
+ * walking every page back down. */
+static void to_newest(tui *t)
+{
+    airlock_err err;
+
+    if (t->hist.first > 0 || t->hist.stale) {
+        if ((err = tui_hist_open(&t->hist, t->ctx, t->current,
+                                 page_limit())) != AIRLOCK_OK)
+            tui_say(t, "history: %s", airlock_strerror(err));
+        t->lay_valid = 0;
+        mark_read(t);
+    }
+    t->scroll = 0;
+    t->dirty |= TUI_D_MAIN;
+}
+
 void tui_reload_history(tui *t)
 {
     size_t before = t->lay_valid ? t->lay.n : 0;
@@ -170,6 +187,17 @@ void tui_reload_history(tui *t)
     t->need_history = 0;
     if (t->current[0] == '\0')
         return;
+    if (t->scroll == 0 && t->hist.first == 0) {
+        /* at the newest: one page again, the layout reads what fills
+         * the view */
+        err = tui_hist_open(&t->hist, t->ctx, t->current, page_limit());
+        if (err != AIRLOCK_OK)
+            tui_say(t, "history: %s", airlock_strerror(err));
+        t->lay_valid = 0;
+        mark_read(t);
+        t->dirty |= TUI_D_MAIN | TUI_D_STATUS;
+        return;
+    }
     if ((err = tui_hist_reload(&t->hist, t->ctx)) != AIRLOCK_OK)
         tui_say(t, "history: %s", airlock_strerror(err));
     t->lay_valid = 0;
@@ -241,8 +269,8 @@ static void send_text(tui *t, const char *text, size_t n)
         tui_say(t, "%s has no device here: not sent", t->current);
     else if (err != AIRLOCK_OK)
         tui_say(t, "not sent: %s", airlock_strerror(err));
-    if (t->hist.first != 0)
-        tui_open_conversation(t, t->current);
+    if (t->hist.first != 0 || t->scroll != 0)
+        to_newest(t);
     t->need_history = 1;
     t->need_contacts = 1;
     t->scroll = 0;
@@ -514,7 +542,7 @@ void tui_escape(tui *t)
     if (t->v != VIEW_CHAT)
         set_view(t, VIEW_CHAT);
     else if (t->scroll > 0 || t->hist.first > 0)
-        tui_scroll(t, -(1 << 30));
+        to_newest(t);
     t->comp_active = 0;
 }
 
@@ -543,6 +571,26 @@ void tui_key(tui *t, int kind, wint_t c)
     }
     if (c != '\t')
         t->comp_active = 0;
+    if (kind == KEY_CODE_YES && c == TUI_KEY_PASTE_BEGIN) {
+        t->pasting = 1;
+        return;
+    }
+    if (kind == KEY_CODE_YES && c == TUI_KEY_PASTE_END) {
+        t->pasting = 0;
+        return;
+    }
+    if (t->pasting && kind == OK) {
+        /* pasted text goes into the composer as it is: its newlines do
+         * not send, its tabs do not complete */
+        if (c == '\r' || c == '\n')
+            tui_line_insert(&t->line, "\n", 1);
+        else if (c == '\t')
+            tui_line_insert(&t->line, " ", 1);
+        else
+            (void)tui_line_key(&t->line, 0, (uint32_t)c);
+        t->dirty |= TUI_D_INPUT;
+        return;
+    }
     if (kind == KEY_CODE_YES) {
         switch (c) {
         case KEY_PPAGE:

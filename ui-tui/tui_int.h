@@ -187,6 +187,10 @@ typedef struct tui_entry {
     uint32_t unread;
 } tui_entry;
 
+/* key codes of our own (define_key) for bracketed paste */
+#define TUI_KEY_PASTE_BEGIN (KEY_MAX + 1)
+#define TUI_KEY_PASTE_END   (KEY_MAX + 2)
+
 /* what needs drawing again */
 #define TUI_D_LIST   (1u << 0)
 #define TUI_D_MAIN   (1u << 1)
@@ -224,6 +228,7 @@ typedef struct tui {
     char comp_prefix[TUI_ADDR_MAX];  /* Tab: what was typed */
     size_t comp_start, comp_state;
     int comp_active;
+    int pasting;                     /* inside a bracketed paste */
     /* status */
     char flash[256];
     uint32_t unseen;

@@ -10,7 +10,7 @@
 #  6. a 1000-message conversation pages up to its first message and back
 #  7. blocking, then a security event flagged in the status line, /events
 #  8. the safety number matches bob's, v marks verified
-#  9. /help, composer editing, history and Tab completion
+#  9. /help, composer editing, history, Tab completion, Alt-Enter, paste
 # 10. /msg bob delivers to bob
 # 11. SIGTERM restores the terminal (exit 143)
 # 12. first run in an empty home; the passphrase prompt
@@ -272,7 +272,7 @@ tm send-keys -t s Escape
 wait_for $'bob \xe2\x9c\x93' || die "bob is not marked verified in the list"
 ok "the safety number matches bob's; v marks verified"
 
-# 9. help, editing, history, completion
+# 9. help, editing, history, completion, Alt-Enter, bracketed paste
 tm send-keys -t s "/help" Enter
 wait_for "Commands" || die "/help shows no commands"
 screen | grep -F "Alt-Enter" >/dev/null || die "/help shows no keys"
@@ -287,8 +287,15 @@ tm send-keys -t s C-u "/ver" Tab
 wait_for "> /verify" || die "Tab did not complete the command"
 tm send-keys -t s "ma" Tab
 wait_for "> /verify mallory" || die "Tab did not complete the address"
+tm send-keys -t s C-u "one" M-Enter "two"
+wait_for $'> one\xe2\x86\xb5two' || die "Alt-Enter did not make a new line"
 tm send-keys -t s C-u
-ok "/help, editing, history and Tab completion"
+tm set-buffer -b t "$(printf 'pasted one\npasted two')"
+tm paste-buffer -p -b t -t s
+wait_for $'> pasted one\xe2\x86\xb5pasted two' || die "a bracketed paste did not stay in the composer"
+[ "$(screen | grep -c 'pasted one')" -eq 1 ] || die "a pasted newline sent a message"
+tm send-keys -t s C-u
+ok "/help, editing, history, Tab completion, Alt-Enter, bracketed paste"
 
 # 10. /msg delivers
 tm send-keys -t s "/msg bob hi from the terminal" Enter
