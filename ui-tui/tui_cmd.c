@@ -529,6 +529,8 @@ static void page(tui *t, int dir)
 
     if (t->v == VIEW_CHAT) {
         tui_scroll(t, dir * step);
+        if (t->scroll == 0 && t->hist.first == 0)
+            mark_read(t);
     } else {
         t->view_scroll += dir > 0 ? -step : step;
         if (t->view_scroll < 0)

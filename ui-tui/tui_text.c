@@ -590,7 +590,10 @@ static void flow(tui_layout *lay, const char *s, size_t n, uint32_t style,
             line_begin(lay, style, depth);
         k = tui_cp_len(s + i, n - i);
         cw = s[i] == '\t' ? 1 : (int)airlock_text_width(s + i, k);
-        if (lay->col + cw > lay->width && lay->col > lay->row_start) {
+        /* spaces may hang past the edge (they are not drawn there); the
+         * next word then starts the new row, not a space */
+        if (lay->col + cw > lay->width && lay->col > lay->row_start &&
+            s[i] != ' ') {
             add_seg(lay, s + run, i - run, style, extra);
             run = i;
             wrap(lay, style, depth, indent, cw);

@@ -193,16 +193,23 @@ static airlock_message message(const airlock_model *m, const char *from,
     return x;
 }
 
+/* Columns a row shows: spaces at its end may hang past the edge (they
+ * are clipped when drawn), so they do not count. */
 static int row_width(const tui_layout *lay, size_t r)
 {
     const tui_row *row = &lay->rows[r];
-    size_t s;
+    size_t s, trailing = 0;
     int w = 0;
 
-    for (s = 0; s < row->nseg; s++)
-        w += (int)airlock_text_width(lay->segs[row->first + s].text,
-                                     lay->segs[row->first + s].len);
-    return w;
+    for (s = 0; s < row->nseg; s++) {
+        const tui_seg *sg = &lay->segs[row->first + s];
+        size_t i;
+
+        w += (int)airlock_text_width(sg->text, sg->len);
+        for (i = 0; i < sg->len; i++)
+            trailing = sg->text[i] == ' ' ? trailing + 1 : 0;
+    }
+    return w - (int)trailing;
 }
 
 static int all_spaces(const char *s, size_t n)
@@ -213,6 +220,28 @@ static int all_spaces(const char *s, size_t n)
         if (s[i] != ' ')
             return 0;
     return n > 0;
+}
+
+/* No row starts with a space after its indent (a wrap never leaves one
+ * at the start). */
+static void no_leading_space(const tui_layout *lay, size_t first)
+{
+    size_t r;
+
+    for (r = first + 1; r < lay->n; r++) {
+        const tui_row *row = &lay->rows[r];
+        size_t s;
+
+        for (s = 0; s < row->nseg; s++) {
+            const tui_seg *sg = &lay->segs[row->first + s];
+
+            if (all_spaces(sg->text, sg->len) || (sg->extra & A_DIM))
+                continue;
+            assert_true(sg->len > 0);
+            assert_int_not_equal(sg->text[0], ' ');
+            break;
+        }
+    }
 }
 
 /* The text of rows [from, lay->n), without what the layout put before
@@ -271,6 +300,7 @@ static void check_wrap(const char *text, const char *expect, int width)
 
     for (r = 0; r < lay.n; r++)
         assert_true(row_width(&lay, r) <= width);
+    no_leading_space(&lay, first);
     back = body_text(&lay, first);
     assert_string_equal(back, expect != NULL ? expect : text);
     free(back);
@@ -301,6 +331,9 @@ static void test_layout_keeps_text_within_width(void **state)
         "\xf0\x9f\x8e\x89\xf0\x9f\x91\x8d\xf0\x9f\x8e\x89\xf0\x9f\x91\x8d"
         "\xf0\x9f\x8e\x89\xf0\x9f\x91\x8d\xf0\x9f\x8e\x89 n\xcc\x83 "
         "e\xcc\x81t\xc3\xa9",
+        /* a word that fills a row exactly, then a space and more */
+        "The design brief: https://example.org/airlock/design (links are "
+        "shown in full and never fetched)",
         /* one word longer than any row */
         "supercalifragilisticexpialidocioussupercalifragilisticexpiali"
         "docioussupercalifragilistic",
@@ -309,7 +342,7 @@ static void test_layout_keeps_text_within_width(void **state)
         "link https://example.org/a/rather/long/path/that/goes/on and "
         "more words after it",
     };
-    static const int widths[] = { 12, 20, 33, 41, 60, 100 };
+    static const int widths[] = { 12, 20, 33, 40, 41, 60, 100 };
     size_t i, j;
 
     (void)state;
