@@ -678,27 +678,38 @@ static void draw_main(tui *t)
 
 static void draw_status(tui *t)
 {
-    char s[512];
+    char s[512], ev[64];
     uint32_t unread = 0;
     size_t i;
-    int x;
+    int x, up = airlock_transport_up(t->ctx), compact;
+    const char *tr = t->transport == AIRLOCK_TRANSPORT_XMPP ? "xmpp" :
+                     "local mailbox";
 
     for (i = 0; i < t->n; i++)
         if (t->list[i].trust != AIRLOCK_TRUST_BLOCKED)
             unread += t->list[i].unread;
     werase(t->w_status);
     fill_row(t->w_status, 0, COLS, A_REVERSE);
-    snprintf(s, sizeof s, " %s %s %s: %s %s %u unread ",
-             airlock_account(t->ctx), VLINE,
-             t->transport == AIRLOCK_TRANSPORT_XMPP ? "xmpp" : "local mailbox",
-             airlock_transport_up(t->ctx) ? "connected" : "DISCONNECTED",
-             VLINE, unread);
-    x = put_str(t->w_status, 0, 0, COLS, s, A_REVERSE);
-    if (t->unseen > 0) {
-        snprintf(s, sizeof s, "%s %u new security event%s: /events ", VLINE,
-                 t->unseen, t->unseen == 1 ? "" : "s");
-        x += put_str(t->w_status, 0, x, COLS - x, s, A_REVERSE | A_BOLD);
+    /* the long form when it fits, else a short one: the security events
+     * must not be cut off */
+    for (compact = 0; compact < 2; compact++) {
+        ev[0] = '\0';
+        if (t->unseen > 0)
+            snprintf(ev, sizeof ev, compact ? "%s %u new events: /events " :
+                     "%s %u new security event%s: /events ", VLINE,
+                     t->unseen, t->unseen == 1 ? "" : "s");
+        snprintf(s, sizeof s, " %s %s %s: %s %s %u unread ",
+                 airlock_account(t->ctx), VLINE,
+                 compact ? (t->transport == AIRLOCK_TRANSPORT_XMPP ? "xmpp" :
+                            "local") : tr,
+                 up ? (compact ? "up" : "connected") : "DOWN", VLINE,
+                 unread);
+        if (text_w(s) + text_w(ev) <= COLS)
+            break;
     }
+    x = put_str(t->w_status, 0, 0, COLS, s, A_REVERSE);
+    if (ev[0] != '\0')
+        x += put_str(t->w_status, 0, x, COLS - x, ev, A_REVERSE | A_BOLD);
     if (t->flash[0] != '\0') {
         int fw = text_w(t->flash) + 2, fx = COLS - fw;
 
