@@ -232,6 +232,9 @@ static const char *const first_info[] = {
     "No account here yet. This short set-up creates one: an identity key "
     "and prekeys for the Signal protocol, kept in an encrypted store under "
     "the data directory.",
+    "The local mailbox is a file the accounts on this machine share: try "
+    "Airlock with a second account. An XMPP account talks to anyone on "
+    "XMPP servers.",
 };
 
 /* The first-run set-up: create an account, then leave cfg ready to open
@@ -240,9 +243,8 @@ static airlock_err first_run(airlock_config *cfg, tui_setup *su,
                              volatile sig_atomic_t *abort_flag)
 {
     static const char *const transports[] = {
-        "Local mailbox: accounts on this machine share a mailbox file "
-        "(try it with a second account)",
-        "XMPP server with OMEMO",
+        "Local mailbox, on this machine",
+        "XMPP server, with OMEMO",
     };
     static const char *const pass_info[] = {
         "The passphrase protects the store on this disk (Argon2id). With "
@@ -255,7 +257,7 @@ static airlock_err first_run(airlock_config *cfg, tui_setup *su,
     int k;
 
     for (;;) {
-        k = choose(title, first_info, 1, transports, 2, abort_flag);
+        k = choose(title, first_info, 2, transports, 2, abort_flag);
         if (k < 0)
             return AIRLOCK_ERR_STATE;
         cfg->transport = k == 0 ? AIRLOCK_TRANSPORT_LOCAL :
