@@ -31,17 +31,36 @@ static bool addr_ok(const char *a)
     return n > 0 && n <= STORE_ADDR_MAX;
 }
 
-/* Copy a text column into a fixed buffer; CORRUPT when it does not fit. */
+/* Copy a text column into a fixed buffer; CORRUPT when it does not fit or
+ * holds a NUL (the copy would silently be a different string). */
 static airlock_err col_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
     int n = sqlite3_column_bytes(st, col);
 
-    if (t == NULL || n < 0 || (size_t)n >= cap)
+    if (t == NULL || n < 0 || (size_t)n >= cap ||
+        memchr(t, '\0', (size_t)n) != NULL)
         return AIRLOCK_ERR_CORRUPT;
     memcpy(dst, t, (size_t)n);
     dst[n] = '\0';
     return AIRLOCK_OK;
+}
+
+/* An address or label column: also valid UTF-8 without controls, as every
+ * address was when it was written. `empty_ok` for an event's sender. */
+static airlock_err col_ident(sqlite3_stmt *st, int col, char *dst, size_t cap,
+                             bool empty_ok)
+{
+    airlock_err err = col_text(st, col, dst, cap);
+    size_t n;
+
+    if (err != AIRLOCK_OK)
+        return err;
+    n = strlen(dst);
+    if (n == 0)
+        return empty_ok ? AIRLOCK_OK : AIRLOCK_ERR_CORRUPT;
+    return base_utf8_ident((const uint8_t *)dst, n) ? AIRLOCK_OK :
+           AIRLOCK_ERR_CORRUPT;
 }
 
 static size_t row_key(char *row, size_t cap, const char *addr, uint32_t dev)
@@ -540,9 +559,10 @@ static airlock_err read_contact(sqlite3_stmt *st, store_contact *c)
     int trust = sqlite3_column_int(st, 2);
 
     memset(c, 0, sizeof *c);
-    if ((err = col_text(st, 0, c->address, sizeof c->address)) !=
+    if ((err = col_ident(st, 0, c->address, sizeof c->address, false)) !=
             AIRLOCK_OK ||
-        (err = col_text(st, 1, c->label, sizeof c->label)) != AIRLOCK_OK)
+        (err = col_ident(st, 1, c->label, sizeof c->label, false)) !=
+            AIRLOCK_OK)
         return err;
     if (trust < AIRLOCK_TRUST_UNKNOWN || trust > AIRLOCK_TRUST_BLOCKED)
         return AIRLOCK_ERR_CORRUPT;
@@ -670,7 +690,7 @@ airlock_err store_msg_insert(store *s, store_msg *m)
     if ((err = store_begin(s)) != AIRLOCK_OK)
         goto out;
     if ((err = store_stmt(s, Q_MSG_INS, &st)) != AIRLOCK_OK)
-        goto fail;
+        goto unwind;
     sqlite3_bind_blob(st, 1, m->id, sizeof m->id, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, m->conversation, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, m->sender, -1, SQLITE_STATIC);
@@ -681,14 +701,16 @@ airlock_err store_msg_insert(store *s, store_msg *m)
     sqlite3_bind_int(st, 8, (int)m->state);
     sqlite3_bind_int(st, 9, (int)m->kind);
     sqlite3_bind_int(st, 10, m->inert_device ? 1 : 0);
-    if (m->dedup != NULL)
+    if (m->dedup != NULL && m->dedup_n > 0)
         sqlite3_bind_blob(st, 11, m->dedup, (int)m->dedup_n, SQLITE_STATIC);
     sqlite3_bind_blob(st, 12, sealed, (int)sealed_n, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
+        /* The statement changed nothing (a duplicate, typically): an
+         * enclosing batch carries on. */
         err = store_sqlite_err(rc);
-        goto fail;
+        goto unwind;
     }
     m->seq = sqlite3_last_insert_rowid(s->db);
     if ((err = store_stmt(s, Q_CON_BUMP, &st)) != AIRLOCK_OK)
@@ -699,6 +721,9 @@ airlock_err store_msg_insert(store *s, store_msg *m)
     if ((err = step_done(st)) != AIRLOCK_OK)
         goto fail;
     err = store_commit(s);
+    goto out;
+unwind:
+    store_unwind(s);
     goto out;
 fail:
     store_rollback(s);
@@ -739,9 +764,10 @@ static airlock_err read_msg(store *s, sqlite3_stmt *st, store_msg *m,
         return AIRLOCK_ERR_CORRUPT;
     m->seq = sqlite3_column_int64(st, 0);
     memcpy(m->id, sqlite3_column_blob(st, 1), sizeof m->id);
-    if ((err = col_text(st, 2, m->conversation, sizeof m->conversation)) !=
-            AIRLOCK_OK ||
-        (err = col_text(st, 3, m->sender, sizeof m->sender)) != AIRLOCK_OK)
+    if ((err = col_ident(st, 2, m->conversation, sizeof m->conversation,
+                         false)) != AIRLOCK_OK ||
+        (err = col_ident(st, 3, m->sender, sizeof m->sender, false)) !=
+            AIRLOCK_OK)
         return err;
     m->sender_device = (uint32_t)sqlite3_column_int64(st, 4);
     m->outgoing = sqlite3_column_int(st, 5) != 0;
@@ -898,7 +924,7 @@ airlock_err store_outbox_each(store *s, store_outbox_cb cb, void *arg)
             break;
         }
         memcpy(id, sqlite3_column_blob(st, 0), 16);
-        if ((err = col_text(st, 1, to, sizeof to)) != AIRLOCK_OK ||
+        if ((err = col_ident(st, 1, to, sizeof to, false)) != AIRLOCK_OK ||
             (err = col_unseal(s, st, 2, "outbox.frame", (const char *)id, 16,
                               STORE_RELAY_ENVELOPE_MAX, &frame, &n)) !=
                 AIRLOCK_OK)
@@ -938,6 +964,11 @@ airlock_err store_event_add(store *s, airlock_sec_kind kind,
     if (sender == NULL || strlen(sender) > STORE_ADDR_MAX || detail == NULL ||
         strlen(detail) > 255)
         return AIRLOCK_ERR_ARG;
+    /* Only what reads back as an address is kept as one; the event itself
+     * is never lost over its sender. */
+    if (sender[0] != '\0' &&
+        !base_utf8_ident((const uint8_t *)sender, strlen(sender)))
+        sender = "";
     if (fold_ms > 0) {
         int64_t id = 0, last = 0;
 
@@ -987,7 +1018,8 @@ airlock_err store_event_each(store *s, size_t limit, store_event_cb cb,
 
         if (kind < AIRLOCK_SEC_MALFORMED_ENVELOPE ||
             kind > AIRLOCK_SEC_UNENCRYPTED ||
-            (err = col_text(st, 2, sender, sizeof sender)) != AIRLOCK_OK ||
+            (err = col_ident(st, 2, sender, sizeof sender, true)) !=
+                AIRLOCK_OK ||
             (err = col_text(st, 3, detail, sizeof detail)) != AIRLOCK_OK) {
             err = AIRLOCK_ERR_CORRUPT;
             break;

@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define RELAY_SCHEMA_VERSION 1
+#define STORE_RELAY_BUSY_MS 10000
+
 enum {
     R_BEGIN, R_COMMIT, R_ROLLBACK,
     R_PUBLISH, R_PREKEY_ADD, R_PREKEY_COUNT, R_DEVICES, R_BUNDLE,
@@ -54,8 +57,13 @@ static const char *const rsql[R__COUNT] = {
         " AND id = ?3",
     [R_ENQUEUE] = "INSERT INTO queue(address, device, envelope)"
         " VALUES (?1, ?2, ?3)",
-    [R_FETCH] = "SELECT seq, envelope FROM queue WHERE address = ?1"
-        " AND device = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+    /* A row over the maximum (only a hand-edited file has one) is never
+     * loaded: length() reads the record header only. It comes out as
+     * ENVELOPE_MAX + 1 zero bytes, for the engine to judge oversized. */
+    [R_FETCH] = "SELECT seq, CASE WHEN typeof(envelope) = 'blob' AND"
+        " length(envelope) <= ?5 THEN envelope ELSE zeroblob(?5 + 1) END"
+        " FROM queue WHERE address = ?1 AND device = ?2 AND seq > ?3"
+        " ORDER BY seq LIMIT ?4",
     [R_ACK] = "DELETE FROM queue WHERE seq = ?1 AND address = ?2"
         " AND device = ?3",
     [R_PENDING] = "SELECT count(*) FROM queue WHERE address = ?1"
@@ -113,15 +121,60 @@ static airlock_err make_parent(const char *path)
         return AIRLOCK_ERR_ARG;
     memcpy(dir, path, n);
     dir[n] = '\0';
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return AIRLOCK_ERR_IO;
-    return AIRLOCK_OK;
+    if (mkdir(dir, 0700) == 0)
+        return chmod(dir, 0700) == 0 ? AIRLOCK_OK : AIRLOCK_ERR_IO;
+    return errno == EEXIST ? AIRLOCK_OK : AIRLOCK_ERR_IO;
+}
+
+static airlock_err relay_version(store_relay *r, int *v)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *v = -1;
+    rc = sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_sqlite_err(rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? AIRLOCK_OK : store_sqlite_err(rc);
+}
+
+/* Tables and version in one transaction; several processes may open a new
+ * mailbox at once, so the version is read again under the write lock. */
+static airlock_err relay_create(store_relay *r)
+{
+    char q[64];
+    int v;
+    airlock_err err;
+
+    if ((err = store_sqlite_err(sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL,
+                                             NULL, NULL))) != AIRLOCK_OK)
+        return err;
+    if ((err = relay_version(r, &v)) != AIRLOCK_OK)
+        goto fail;
+    if (v > RELAY_SCHEMA_VERSION) {
+        err = AIRLOCK_ERR_SCHEMA;
+        goto fail;
+    }
+    snprintf(q, sizeof q, "PRAGMA user_version=%d", RELAY_SCHEMA_VERSION);
+    if ((err = store_sqlite_err(sqlite3_exec(r->db, relay_schema, NULL, NULL,
+                                             NULL))) != AIRLOCK_OK ||
+        (err = store_sqlite_err(sqlite3_exec(r->db, q, NULL, NULL, NULL))) !=
+            AIRLOCK_OK)
+        goto fail;
+    return store_sqlite_err(sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL));
+fail:
+    (void)sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
 }
 
 airlock_err store_relay_open(const char *path, store_relay **out)
 {
     store_relay *r = NULL;
-    int fd, rc;
+    int fd, rc, v;
     airlock_err err;
 
     if (out == NULL)
@@ -134,10 +187,14 @@ airlock_err store_relay_open(const char *path, store_relay **out)
     /* Created 0600 by us; an existing one must already be 0600. */
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
               0600);
-    if (fd >= 0)
+    if (fd >= 0) {
+        rc = fchmod(fd, 0600);      /* whatever the umask */
         close(fd);
-    else if (errno != EEXIST)
+        if (rc != 0)
+            return AIRLOCK_ERR_IO;
+    } else if (errno != EEXIST) {
         return AIRLOCK_ERR_IO;
+    }
     if ((err = store_check_file(path)) != AIRLOCK_OK)
         return err;
     if ((r = calloc(1, sizeof *r)) == NULL)
@@ -150,13 +207,20 @@ airlock_err store_relay_open(const char *path, store_relay **out)
         goto fail;
     }
     sqlite3_extended_result_codes(r->db, 0);
-    if ((err = store_pragmas(r->db, true)) != AIRLOCK_OK)
+    sqlite3_busy_timeout(r->db, STORE_RELAY_BUSY_MS);
+    /* A mailbox from a newer version is refused before anything is
+     * written to it. */
+    if ((err = relay_version(r, &v)) != AIRLOCK_OK)
         goto fail;
-    rc = sqlite3_exec(r->db, relay_schema, NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        err = store_sqlite_err(rc);
+    if (v > RELAY_SCHEMA_VERSION) {
+        err = AIRLOCK_ERR_SCHEMA;
         goto fail;
     }
+    if ((err = store_pragmas(r->db, true)) != AIRLOCK_OK ||
+        (err = store_wal(r->db)) != AIRLOCK_OK)
+        goto fail;
+    if (v < RELAY_SCHEMA_VERSION && (err = relay_create(r)) != AIRLOCK_OK)
+        goto fail;
     *out = r;
     return AIRLOCK_OK;
 fail:
@@ -465,13 +529,15 @@ airlock_err store_relay_fetch(store_relay *r, const char *addr, uint32_t dev,
     sqlite3_bind_int64(st, 2, dev);
     sqlite3_bind_int64(st, 3, after);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+    sqlite3_bind_int64(st, 5, STORE_RELAY_ENVELOPE_MAX);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int len = sqlite3_column_bytes(st, 1);
         const void *p = sqlite3_column_blob(st, 1);
+        int len = sqlite3_column_bytes(st, 1);
 
-        /* An oversized row is handed over as it is: judging it (and
-         * recording the event) is the engine's job. */
-        if (len < 0 || (p == NULL && len > 0)) {
+        /* Judging the size (and recording the event) is the engine's job;
+         * the store only keeps what it hands over bounded. */
+        if (len < 0 || (size_t)len > STORE_RELAY_ENVELOPE_MAX + 1u ||
+            (p == NULL && len > 0)) {
             err = AIRLOCK_ERR_CORRUPT;
             break;
         }

@@ -321,13 +321,37 @@ airlock_err store_pragmas(sqlite3 *db, bool full_sync)
     int rc;
 
     sqlite3_busy_timeout(db, STORE_BUSY_MS);
+    /* Files are hostile too: no schema writes through SQL, and b-tree
+     * cells checked as they are read so damage is reported, not
+     * followed. */
+    (void)sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     snprintf(q, sizeof q,
-             "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
-             " PRAGMA cache_size=-%d; PRAGMA temp_store=MEMORY;"
-             " PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=OFF;",
+             "PRAGMA synchronous=%s; PRAGMA cache_size=-%d;"
+             " PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;"
+             " PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON;",
              full_sync ? "FULL" : "NORMAL", STORE_CACHE_KIB);
     rc = sqlite3_exec(db, q, NULL, NULL, NULL);
     return store_sqlite_err(rc);
+}
+
+airlock_err store_wal(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    airlock_err err = AIRLOCK_ERR_STORE;
+    int rc;
+
+    /* A no-op on a database already in WAL mode (the mode persists). */
+    rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_sqlite_err(rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 3 &&
+        memcmp(sqlite3_column_text(st, 0), "wal", 3) == 0)
+        err = AIRLOCK_OK;
+    else if (rc != SQLITE_ROW)
+        err = store_sqlite_err(rc);
+    sqlite3_finalize(st);
+    return err;
 }
 
 /* ---- schema ---- */
@@ -337,23 +361,55 @@ static airlock_err exec(store *s, const char *q)
     return store_sqlite_err(sqlite3_exec(s->db, q, NULL, NULL, NULL));
 }
 
-static airlock_err user_version(store *s, int *v)
+static airlock_err int_query(store *s, const char *q, int *v)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
-    rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+    *v = -1;
+    rc = sqlite3_prepare_v2(s->db, q, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return store_sqlite_err(rc);
     rc = sqlite3_step(st);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? AIRLOCK_OK : store_sqlite_err(rc);
 }
 
-static airlock_err migrate(store *s, bool create)
+static airlock_err user_version(store *s, int *v)
+{
+    return int_query(s, "PRAGMA user_version", v);
+}
+
+/* The schema at STORE_SCHEMA_VERSION, built the way every older database
+ * gets there: v0, then each migration. Runs inside the caller's
+ * transaction. */
+static airlock_err schema_create(store *s)
+{
+    int v;
+    airlock_err err;
+
+    if ((err = exec(s, schema_v0)) != AIRLOCK_OK)
+        return err;
+    for (v = 0; v < STORE_SCHEMA_VERSION; v++)
+        if ((err = exec(s, migrations[v])) != AIRLOCK_OK)
+            return err;
+    return AIRLOCK_OK;
+}
+
+static airlock_err set_version(store *s)
 {
     char q[64];
+
+    snprintf(q, sizeof q, "PRAGMA user_version=%d", STORE_SCHEMA_VERSION);
+    return exec(s, q);
+}
+
+/* Bring an existing database forward, in one transaction: it either ends
+ * at STORE_SCHEMA_VERSION or is left exactly as it was. */
+static airlock_err migrate(store *s)
+{
     int v;
     airlock_err err;
 
@@ -365,13 +421,16 @@ static airlock_err migrate(store *s, bool create)
         err = AIRLOCK_ERR_SCHEMA;
         goto fail;
     }
-    if (v == 0 && create && (err = exec(s, schema_v0)) != AIRLOCK_OK)
+    if (v == STORE_SCHEMA_VERSION)
+        return exec(s, "COMMIT");
+    if (v < 0) {
+        err = AIRLOCK_ERR_CORRUPT;
         goto fail;
+    }
     for (; v < STORE_SCHEMA_VERSION; v++)
         if ((err = exec(s, migrations[v])) != AIRLOCK_OK)
             goto fail;
-    snprintf(q, sizeof q, "PRAGMA user_version=%d", STORE_SCHEMA_VERSION);
-    if ((err = exec(s, q)) != AIRLOCK_OK)
+    if ((err = set_version(s)) != AIRLOCK_OK)
         goto fail;
     return exec(s, "COMMIT");
 fail:
@@ -388,10 +447,25 @@ static airlock_err key_file_path(const char *dir, char *out, size_t cap)
     return n > 0 && (size_t)n < cap ? AIRLOCK_OK : AIRLOCK_ERR_ARG;
 }
 
-static airlock_err key_file_write(const char *path, const uint8_t *key)
+/* Create a file that is ours and 0600 from the first byte, whatever the
+ * umask says. */
+static int create_private(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                   0600);
+
+    if (fd >= 0 && fchmod(fd, 0600) != 0) {
+        close(fd);
+        (void)unlink(path);
+        errno = EIO;
+        return -1;
+    }
+    return fd;
+}
+
+static airlock_err key_file_write(const char *path, const uint8_t *key)
+{
+    int fd = create_private(path);
     ssize_t w;
 
     if (fd < 0)
@@ -399,9 +473,14 @@ static airlock_err key_file_write(const char *path, const uint8_t *key)
     w = write(fd, key, BASE_SEAL_KEY);
     if (w != (ssize_t)BASE_SEAL_KEY || fsync(fd) != 0) {
         close(fd);
+        (void)unlink(path);
         return AIRLOCK_ERR_IO;
     }
-    return close(fd) == 0 ? AIRLOCK_OK : AIRLOCK_ERR_IO;
+    if (close(fd) != 0) {
+        (void)unlink(path);
+        return AIRLOCK_ERR_IO;
+    }
+    return AIRLOCK_OK;
 }
 
 static airlock_err key_file_read(const char *path, uint8_t *key)
@@ -429,8 +508,16 @@ static airlock_err meta_put(store *s, const char *k, const void *v, size_t n)
 
 /* A sealed constant proves the key is the database's own. */
 static const char key_check_what[] = "meta.key_check";
+static const uint8_t key_check_text[] = "airlock";
+#define KEY_CHECK_N (sizeof key_check_text - 1)
+/* The wrapped key's associated data. */
+static const uint8_t db_key_ad[] = "meta.db_key";
+#define DB_KEY_AD_N (sizeof db_key_ad - 1)
 
-static airlock_err key_setup(store *s, const store_open_args *a)
+/* A new database key: random, then wrapped under the passphrase or written
+ * to the key file (*made_key says a key file now exists). */
+static airlock_err key_setup(store *s, const store_open_args *a,
+                             bool *made_key)
 {
     uint8_t salt[BASE_PWHASH_SALT], kek[32], wrapped[BASE_SEAL_KEY +
                                                      BASE_SEAL_OVERHEAD];
@@ -440,17 +527,20 @@ static airlock_err key_setup(store *s, const store_open_args *a)
     uint8_t cost = a->fast_kdf ? BASE_PWHASH_TEST : BASE_PWHASH_MODERATE;
     airlock_err err;
 
+    *made_key = false;
     base_random(s->key, BASE_SEAL_KEY);
     if (a->mode == STORE_NO_PASSPHRASE) {
         if ((err = key_file_path(s->dir, path, sizeof path)) != AIRLOCK_OK ||
-            (err = key_file_write(path, s->key)) != AIRLOCK_OK ||
-            (err = meta_put(s, "key_mode", "file", 4)) != AIRLOCK_OK)
+            (err = key_file_write(path, s->key)) != AIRLOCK_OK)
+            goto out;
+        *made_key = true;
+        if ((err = meta_put(s, "key_mode", "file", 4)) != AIRLOCK_OK)
             goto out;
     } else {
         base_random(salt, sizeof salt);
         if ((err = base_pwhash(a->passphrase, a->passphrase_len, salt,
                                (base_pwhash_cost)cost, kek)) != AIRLOCK_OK ||
-            (err = base_seal(kek, (const uint8_t *)"meta.db_key", 11, s->key,
+            (err = base_seal(kek, db_key_ad, DB_KEY_AD_N, s->key,
                              BASE_SEAL_KEY, wrapped)) != AIRLOCK_OK ||
             (err = meta_put(s, "key_mode", "passphrase", 10)) != AIRLOCK_OK ||
             (err = meta_put(s, "kdf_salt", salt, sizeof salt)) != AIRLOCK_OK ||
@@ -459,9 +549,8 @@ static airlock_err key_setup(store *s, const store_open_args *a)
                 AIRLOCK_OK)
             goto out;
     }
-    if ((err = store_seal(s, key_check_what, "", 0,
-                          (const uint8_t *)"airlock", 7, &check,
-                          &check_n)) != AIRLOCK_OK)
+    if ((err = store_seal(s, key_check_what, "", 0, key_check_text,
+                          KEY_CHECK_N, &check, &check_n)) != AIRLOCK_OK)
         goto out;
     err = meta_put(s, "key_check", check, check_n);
 out:
@@ -470,6 +559,10 @@ out:
     return err;
 }
 
+/* Unwrap the database key. Every meta value is checked for its exact size
+ * before use; what does not fit is CORRUPT. A wrapped key that does not
+ * open under the passphrase is PASSPHRASE (a damaged wrapped key looks
+ * the same: nothing can tell the two apart). */
 static airlock_err key_load(store *s, const store_open_args *a)
 {
     uint8_t *mode = NULL, *salt = NULL, *cost = NULL, *wrapped = NULL;
@@ -479,10 +572,8 @@ static airlock_err key_load(store *s, const store_open_args *a)
     char path[4200];
     airlock_err err;
 
-    if ((err = store_meta_get(s, "key_mode", &mode, &mode_n)) != AIRLOCK_OK) {
-        err = err == AIRLOCK_ERR_NOT_FOUND ? AIRLOCK_ERR_CORRUPT : err;
-        goto out;
-    }
+    if ((err = store_meta_get(s, "key_mode", &mode, &mode_n)) != AIRLOCK_OK)
+        goto corrupt;
     if (mode_n == 4 && memcmp(mode, "file", 4) == 0) {
         if ((err = key_file_path(s->dir, path, sizeof path)) != AIRLOCK_OK ||
             (err = key_file_read(path, s->key)) != AIRLOCK_OK)
@@ -499,30 +590,37 @@ static airlock_err key_load(store *s, const store_open_args *a)
             (err = store_meta_get(s, "db_key", &wrapped, &wrapped_n)) !=
                 AIRLOCK_OK)
             goto corrupt;
-        if (salt_n != BASE_PWHASH_SALT || cost_n != 1 || cost[0] > 2 ||
-            wrapped_n != BASE_SEAL_KEY + BASE_SEAL_OVERHEAD)
+        if (salt_n != BASE_PWHASH_SALT || cost_n != 1 ||
+            cost[0] > BASE_PWHASH_MODERATE ||
+            wrapped_n != BASE_SEAL_KEY + BASE_SEAL_OVERHEAD) {
+            err = AIRLOCK_ERR_CORRUPT;
             goto corrupt;
+        }
         if ((err = base_pwhash(a->passphrase, a->passphrase_len, salt,
                                (base_pwhash_cost)cost[0], kek)) != AIRLOCK_OK)
             goto out;
-        if (base_seal_open(kek, (const uint8_t *)"meta.db_key", 11, wrapped,
-                           wrapped_n, s->key) != AIRLOCK_OK) {
+        if (base_seal_open(kek, db_key_ad, DB_KEY_AD_N, wrapped, wrapped_n,
+                           s->key) != AIRLOCK_OK) {
             err = AIRLOCK_ERR_PASSPHRASE;
             goto out;
         }
     } else {
+        err = AIRLOCK_ERR_CORRUPT;
         goto corrupt;
     }
     if ((err = store_meta_get(s, "key_check", &check, &check_n)) !=
         AIRLOCK_OK)
         goto corrupt;
-    if ((err = store_unseal(s, key_check_what, "", 0, check, check_n, 64,
-                            &pt, &pt_n)) != AIRLOCK_OK)
+    if ((err = store_unseal(s, key_check_what, "", 0, check, check_n,
+                            KEY_CHECK_N, &pt, &pt_n)) != AIRLOCK_OK)
         goto out;
-    err = AIRLOCK_OK;
+    err = pt_n == KEY_CHECK_N && memcmp(pt, key_check_text, pt_n) == 0 ?
+          AIRLOCK_OK : AIRLOCK_ERR_CORRUPT;
     goto out;
 corrupt:
-    err = err == AIRLOCK_ERR_NOMEM ? err : AIRLOCK_ERR_CORRUPT;
+    /* a missing or misshapen meta row; store errors pass through */
+    if (err == AIRLOCK_ERR_NOT_FOUND)
+        err = AIRLOCK_ERR_CORRUPT;
 out:
     base_wipe(kek, sizeof kek);
     free(mode);
@@ -536,10 +634,19 @@ out:
 
 /* ---- open / close ---- */
 
-static airlock_err make_account_dir(const char *dir)
+/* The account directory: created 0700 (whatever the umask), or an existing
+ * one that already is 0700 and ours. *made says we created it. */
+static airlock_err make_account_dir(const char *dir, bool *made)
 {
-    if (mkdir(dir, 0700) != 0)
-        return errno == EEXIST ? AIRLOCK_ERR_EXISTS : AIRLOCK_ERR_IO;
+    *made = false;
+    if (mkdir(dir, 0700) != 0) {
+        if (errno != EEXIST)
+            return errno == ENOENT ? AIRLOCK_ERR_NOT_FOUND : AIRLOCK_ERR_IO;
+        return store_check_dir(dir);
+    }
+    *made = true;
+    if (chmod(dir, 0700) != 0)
+        return AIRLOCK_ERR_IO;
     return AIRLOCK_OK;
 }
 
@@ -547,8 +654,7 @@ static airlock_err make_account_dir(const char *dir)
  * (SQLite gives the -wal and -shm files the same mode). */
 static airlock_err make_db_file(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                  0600);
+    int fd = create_private(path);
 
     if (fd < 0)
         return errno == EEXIST ? AIRLOCK_ERR_EXISTS : AIRLOCK_ERR_IO;
@@ -556,17 +662,81 @@ static airlock_err make_db_file(const char *path)
     return AIRLOCK_OK;
 }
 
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+/* A new account in one transaction: schema, key and the no-passphrase
+ * event commit together or not at all. */
+static airlock_err create_db(store *s, const store_open_args *a,
+                             bool *made_key)
+{
+    airlock_err err;
+
+    *made_key = false;
+    if ((err = exec(s, "BEGIN IMMEDIATE")) != AIRLOCK_OK)
+        return err;
+    if ((err = schema_create(s)) != AIRLOCK_OK ||
+        (err = set_version(s)) != AIRLOCK_OK ||
+        (err = key_setup(s, a, made_key)) != AIRLOCK_OK)
+        goto fail;
+    if (a->mode == STORE_NO_PASSPHRASE &&
+        (err = store_event_add(s, AIRLOCK_SEC_NO_PASSPHRASE, "",
+                               "database key kept in a key file, not "
+                               "protected by a passphrase",
+                               base_now_ms(), 0)) != AIRLOCK_OK)
+        goto fail;
+    if ((err = exec(s, "COMMIT")) != AIRLOCK_OK)
+        goto fail;
+    sync_dir(s->dir);
+    return AIRLOCK_OK;
+fail:
+    (void)exec(s, "ROLLBACK");
+    return err;
+}
+
+/* Undo a creation that failed: remove only what this call made. */
+static void unmake(const char *dir, const char *db, bool made_db,
+                   bool made_key, bool made_dir)
+{
+    static const char *const side[] = { "-wal", "-shm", "-journal" };
+    char path[4200];
+    size_t i;
+
+    if (made_db) {
+        (void)unlink(db);
+        for (i = 0; i < sizeof side / sizeof side[0]; i++) {
+            snprintf(path, sizeof path, "%s%s", db, side[i]);
+            (void)unlink(path);
+        }
+    }
+    if (made_key && key_file_path(dir, path, sizeof path) == AIRLOCK_OK)
+        (void)unlink(path);
+    if (made_dir)
+        (void)rmdir(dir);
+}
+
 airlock_err store_open(const store_open_args *a, store **out)
 {
     store *s = NULL;
     char path[4200];
-    int rc, n;
+    bool made_dir = false, made_db = false, made_key = false;
+    int rc, n, v;
     airlock_err err;
 
     if (out == NULL)
         return AIRLOCK_ERR_ARG;
     *out = NULL;
-    if (a == NULL || a->dir == NULL || strlen(a->dir) >= sizeof s->dir ||
+    if (a == NULL || a->dir == NULL || a->dir[0] == '\0' ||
+        strlen(a->dir) >= sizeof s->dir ||
+        (a->passphrase == NULL && a->passphrase_len > 0) ||
+        (a->mode != STORE_PASSPHRASE && a->mode != STORE_NO_PASSPHRASE) ||
         (a->mode == STORE_PASSPHRASE && a->create && a->passphrase == NULL))
         return AIRLOCK_ERR_ARG;
     if ((err = base_init()) != AIRLOCK_OK)
@@ -575,17 +745,20 @@ airlock_err store_open(const store_open_args *a, store **out)
     if (n < 0 || (size_t)n >= sizeof path)
         return AIRLOCK_ERR_ARG;
     if (a->create) {
-        if ((err = make_account_dir(a->dir)) != AIRLOCK_OK)
-            return err;
+        if ((err = make_account_dir(a->dir, &made_dir)) != AIRLOCK_OK)
+            goto fail;
         if ((err = make_db_file(path)) != AIRLOCK_OK)
-            return err;
+            goto fail;
+        made_db = true;
     } else {
         if ((err = store_check_dir(a->dir)) != AIRLOCK_OK ||
             (err = store_check_file(path)) != AIRLOCK_OK)
             return err;
     }
-    if ((s = calloc(1, sizeof *s)) == NULL)
-        return AIRLOCK_ERR_NOMEM;
+    if ((s = calloc(1, sizeof *s)) == NULL) {
+        err = AIRLOCK_ERR_NOMEM;
+        goto fail;
+    }
     memcpy(s->dir, a->dir, strlen(a->dir) + 1);
     if ((s->key = base_secure_alloc(BASE_SEAL_KEY)) == NULL) {
         err = AIRLOCK_ERR_NOMEM;
@@ -598,26 +771,43 @@ airlock_err store_open(const store_open_args *a, store **out)
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 0);
-    if ((err = store_pragmas(s->db, true)) != AIRLOCK_OK ||
-        (err = migrate(s, a->create)) != AIRLOCK_OK)
+    sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+    /* A newer schema is refused before anything (even the journal mode)
+     * is written. */
+    if (!a->create) {
+        if ((err = user_version(s, &v)) != AIRLOCK_OK)
+            goto fail;
+        if (v > STORE_SCHEMA_VERSION) {
+            err = AIRLOCK_ERR_SCHEMA;
+            goto fail;
+        }
+        /* No table at all: a creation that never committed. */
+        if ((err = int_query(s, "SELECT count(*) FROM sqlite_master",
+                             &n)) != AIRLOCK_OK)
+            goto fail;
+        if (n == 0) {
+            err = AIRLOCK_ERR_CORRUPT;
+            goto fail;
+        }
+    }
+    if ((err = store_pragmas(s->db, true)) != AIRLOCK_OK)
         goto fail;
     if (a->create) {
-        if ((err = key_setup(s, a)) != AIRLOCK_OK)
+        if ((err = store_wal(s->db)) != AIRLOCK_OK ||
+            (err = create_db(s, a, &made_key)) != AIRLOCK_OK)
             goto fail;
-        if (a->mode == STORE_NO_PASSPHRASE &&
-            (err = store_event_add(s, AIRLOCK_SEC_NO_PASSPHRASE, "",
-                                   "database key kept in a key file, not "
-                                   "protected by a passphrase",
-                                   base_now_ms(), 0)) != AIRLOCK_OK)
-            goto fail;
-    } else if ((err = key_load(s, a)) != AIRLOCK_OK) {
+    } else if ((err = key_load(s, a)) != AIRLOCK_OK ||
+               (err = migrate(s)) != AIRLOCK_OK ||
+               (err = store_wal(s->db)) != AIRLOCK_OK) {
+        /* The key first: a wrong passphrase migrates nothing. WAL last:
+         * a refused or failed open leaves even the header as it was. */
         goto fail;
     }
-    /* A damaged file is refused here rather than half-read later. */
     *out = s;
     return AIRLOCK_OK;
 fail:
     store_close(s);
+    unmake(a->dir, path, made_db, made_key, made_dir);
     return err;
 }
 
@@ -642,13 +832,17 @@ airlock_err store_check_integrity(store *s)
     airlock_err err = AIRLOCK_ERR_CORRUPT;
     int rc;
 
+    if (s == NULL)
+        return AIRLOCK_ERR_ARG;
     rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return store_sqlite_err(rc);
-    if (sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_bytes(st, 0) == 2 &&
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 2 &&
         memcmp(sqlite3_column_text(st, 0), "ok", 2) == 0)
         err = AIRLOCK_OK;
+    else if (rc != SQLITE_ROW && store_sqlite_err(rc) != AIRLOCK_ERR_CORRUPT)
+        err = store_sqlite_err(rc);
     sqlite3_finalize(st);
     return err;
 }
@@ -688,11 +882,17 @@ airlock_err store_commit(store *s)
         return AIRLOCK_ERR_STATE;
     if (--s->depth > 0)
         return AIRLOCK_OK;
+    /* SQLite rolls a transaction back by itself after some errors (full
+     * disk, I/O, out of memory): then there is nothing to commit, and what
+     * ran since was not part of it. */
+    if (sqlite3_get_autocommit(s->db))
+        return AIRLOCK_ERR_STORE;
     if (s->failed) {
         (void)run_simple(s, Q_ROLLBACK);
         return AIRLOCK_ERR_STATE;
     }
-    if ((err = run_simple(s, Q_COMMIT)) != AIRLOCK_OK)
+    if ((err = run_simple(s, Q_COMMIT)) != AIRLOCK_OK &&
+        !sqlite3_get_autocommit(s->db))
         (void)run_simple(s, Q_ROLLBACK);
     return err;
 }
@@ -706,7 +906,16 @@ void store_rollback(store *s)
         s->failed = true;
         return;
     }
-    (void)run_simple(s, Q_ROLLBACK);
+    if (!sqlite3_get_autocommit(s->db))
+        (void)run_simple(s, Q_ROLLBACK);
+}
+
+void store_unwind(store *s)
+{
+    if (s->depth == 0)
+        return;
+    if (--s->depth == 0 && !sqlite3_get_autocommit(s->db))
+        (void)run_simple(s, Q_ROLLBACK);
 }
 
 /* ---- meta ---- */
@@ -717,12 +926,18 @@ airlock_err store_meta_set(store *s, const char *key, const uint8_t *v,
     sqlite3_stmt *st;
     airlock_err err;
 
+    if (key == NULL || key[0] == '\0' || strlen(key) > STORE_ADDR_MAX ||
+        (v == NULL && n > 0))
+        return AIRLOCK_ERR_ARG;
     if (n > STORE_RECORD_MAX)
         return AIRLOCK_ERR_TOO_LARGE;
     if ((err = store_stmt(s, Q_META_SET, &st)) != AIRLOCK_OK)
         return err;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, v, (int)n, SQLITE_STATIC);
+    if (n > 0)
+        sqlite3_bind_blob(st, 2, v, (int)n, SQLITE_STATIC);
+    else
+        sqlite3_bind_zeroblob(st, 2, 0);   /* empty, not NULL */
     err = store_sqlite_err(sqlite3_step(st));
     sqlite3_reset(st);
     return err;
@@ -736,6 +951,8 @@ airlock_err store_meta_get(store *s, const char *key, uint8_t **v, size_t *n)
 
     *v = NULL;
     *n = 0;
+    if (key == NULL || key[0] == '\0' || strlen(key) > STORE_ADDR_MAX)
+        return AIRLOCK_ERR_ARG;
     if ((err = store_stmt(s, Q_META_GET, &st)) != AIRLOCK_OK)
         return err;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);

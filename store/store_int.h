@@ -40,6 +40,10 @@ struct store {
     char dir[4096];
 };
 
+/* Leave a transaction level in which nothing was written (a statement
+ * that failed changes nothing): unlike store_rollback it does not mark an
+ * enclosing transaction failed. */
+void store_unwind(store *s);
 /* SQLite result code -> airlock_err. */
 airlock_err store_sqlite_err(int rc);
 /* The cached statement `id`, reset and with bindings cleared. */
@@ -54,7 +58,10 @@ airlock_err store_unseal(store *s, const char *what, const char *row,
 /* Permissions: directory 0700 / file 0600 owned by us. */
 airlock_err store_check_dir(const char *dir);
 airlock_err store_check_file(const char *path);
-/* Apply the connection pragmas both databases use. */
+/* Apply the connection settings both databases use (busy timeout,
+ * defensive mode, synchronous, bounded page cache); writes nothing. */
 airlock_err store_pragmas(sqlite3 *db, bool full_sync);
+/* Switch the file to WAL mode (persistent; a no-op when it already is). */
+airlock_err store_wal(sqlite3 *db);
 
 #endif /* AIRLOCK_STORE_INT_H */
