@@ -4,7 +4,12 @@
  * library's own timers; events are printed as they arrive.
  *
  *   glib_loop HOME ACCOUNT [SECONDS]
- *   exits 0 after the first message, 1 when SECONDS (default 30) pass first
+ *   prints "waiting ..." once the loop is set up; exits 0 after the first
+ *   incoming message, 1 when SECONDS (default 30) pass first
+ *
+ * Events come from inside airlock_step(), so on the loop's thread: a GTK
+ * front end can update its widgets right there (copying what it keeps:
+ * everything an event points to is borrowed for the callback only).
  *
  * Build: cc glib_loop.c $(pkg-config --cflags --libs airlock glib-2.0)
  */
@@ -20,6 +25,7 @@ typedef struct app {
     GMainLoop *loop;
     airlock_ctx *ctx;
     int got;
+    guint fd_src, tick_src, deadline_src;   /* GLib source ids, 0: none */
 } app;
 
 static void on_event(const airlock_event *ev, void *user)
@@ -31,12 +37,21 @@ static void on_event(const airlock_event *ev, void *user)
     switch (ev->kind) {
     case AIRLOCK_EVENT_MESSAGE:
     case AIRLOCK_EVENT_REQUEST:
+        if (ev->message->outgoing)
+            break;
+        /* the display model as JSON, as GUI glue in another language
+         * would take it (docs/WIRE-FORMAT.md) */
         if (airlock_model_to_json(ev->message->model, &json, &n) ==
             AIRLOCK_OK)
-            printf("message from %s: %s\n", ev->message->from, json);
+            printf("%s from %s: %s\n",
+                   ev->kind == AIRLOCK_EVENT_REQUEST ? "request" : "message",
+                   ev->message->from, json);
         airlock_free(json);
         a->got++;
         g_main_loop_quit(a->loop);
+        break;
+    case AIRLOCK_EVENT_TRANSPORT:
+        printf("transport %s\n", ev->transport_up ? "up" : "down");
         break;
     case AIRLOCK_EVENT_SECURITY:
         printf("security event: %s\n",
@@ -71,7 +86,10 @@ static gboolean on_tick(gpointer user)
 
 static gboolean on_deadline(gpointer user)
 {
-    g_main_loop_quit(((app *)user)->loop);
+    app *a = user;
+
+    a->deadline_src = 0;           /* removed by returning G_SOURCE_REMOVE */
+    g_main_loop_quit(a->loop);
     return G_SOURCE_REMOVE;
 }
 
@@ -80,10 +98,20 @@ int main(int argc, char **argv)
     airlock_config cfg;
     app a = { 0 };
     airlock_err err;
+    unsigned long seconds = 30;
+    char *end = NULL;
 
     if (argc < 3) {
         fprintf(stderr, "usage: glib_loop HOME ACCOUNT [SECONDS]\n");
         return 2;
+    }
+    if (argc > 3) {
+        seconds = strtoul(argv[3], &end, 10);
+        if (end == argv[3] || *end != '\0' || seconds == 0 ||
+            seconds > 86400) {
+            fprintf(stderr, "glib_loop: SECONDS is 1..86400\n");
+            return 2;
+        }
     }
     airlock_config_init(&cfg);
     cfg.home = argv[1];
@@ -91,18 +119,27 @@ int main(int argc, char **argv)
     cfg.no_passphrase = 1;
     cfg.on_event = on_event;
     cfg.user_data = &a;
+    /* the loop exists before any event can arrive */
+    a.loop = g_main_loop_new(NULL, FALSE);
     if ((err = airlock_open(&cfg, &a.ctx)) != AIRLOCK_OK) {
         fprintf(stderr, "glib_loop: %s\n", airlock_strerror(err));
+        g_main_loop_unref(a.loop);
         return 1;
     }
-    a.loop = g_main_loop_new(NULL, FALSE);
-    g_unix_fd_add(airlock_fd(a.ctx), G_IO_IN, on_fd, &a);
-    g_timeout_add(250, on_tick, &a);
-    g_timeout_add_seconds(argc > 3 ? (guint)strtoul(argv[3], NULL, 10) : 30,
-                          on_deadline, &a);
+    /* readable when the library has work; a tick for its timers */
+    a.fd_src = g_unix_fd_add(airlock_fd(a.ctx), G_IO_IN, on_fd, &a);
+    a.tick_src = g_timeout_add(250, on_tick, &a);
+    a.deadline_src = g_timeout_add_seconds((guint)seconds, on_deadline, &a);
+    printf("waiting for messages to %s\n", airlock_account(a.ctx));
+    fflush(stdout);
     step(&a);                      /* anything already waiting */
     if (a.got == 0)
         g_main_loop_run(a.loop);
+    /* the sources go before the descriptor they watch does */
+    g_source_remove(a.fd_src);
+    g_source_remove(a.tick_src);
+    if (a.deadline_src != 0)
+        g_source_remove(a.deadline_src);
     g_main_loop_unref(a.loop);
     airlock_close(a.ctx);
     return a.got > 0 ? 0 : 1;
