@@ -1,7 +1,7 @@
 /*
  * airlock-bench - Airlock's pipeline against raw libsignal, in one run.
  *
- *   airlock-bench [--quick] [--json]
+ *   airlock-bench [--quick] [--json] [--only raw,path,render,flood,history,instr]
  *
  * Each figure is the median of 5 repetitions of at least 1 s (--quick: one
  * short repetition, only to prove the program works). Instruction counts
@@ -31,6 +31,8 @@
 #define REPS 5
 
 static int quick;
+/* Sections to run (--only); every one by default. */
+static const char *only;
 /* Under callgrind the seccomp worker cannot start (valgrind's own system
  * calls are not on its list): the phase mode renders in-process. */
 static int sandbox = 1;
@@ -346,6 +348,59 @@ static void bench_render(render_res *r)
 
 /* ---- flood of a rate-limited stranger ---- */
 
+/* Queue `n` envelopes from a stranger to bob after exhausting the
+ * stranger's allowance (outside any timing). */
+static void flood_fill(pair *p, size_t n)
+{
+    char relay[256];
+    store_relay *r = NULL;
+    uint32_t dev = airlock_device_id(p->b);
+    size_t i;
+    uint8_t *env = NULL;
+    size_t env_n = 0;
+    net_env e;
+    uint8_t keymsg[64] = { 0x33 }, iv[12] = { 0 }, pl[48] = { 0 };
+    airlock_err err;
+
+    snprintf(relay, sizeof relay, "%s/local-relay.db", p->home);
+    if ((err = store_relay_open(relay, &r)) != AIRLOCK_OK)
+        die("relay", err);
+    memset(&e, 0, sizeof e);
+    e.sender = "stranger";
+    e.sender_n = 8;
+    e.sender_device = 9;
+    e.recipient = "bob";
+    e.recipient_n = 3;
+    e.header_count = 1;
+    e.headers[0].device = dev;
+    e.headers[0].keymsg = keymsg;
+    e.headers[0].keymsg_n = sizeof keymsg;
+    e.iv = iv;
+    e.payload = pl;
+    e.payload_n = sizeof pl;
+    if ((err = store_relay_begin(r)) != AIRLOCK_OK)
+        die("relay", err);
+    for (i = 0; i < 120 + n; i++) {
+        memcpy(e.id, &i, sizeof i);
+        if ((err = net_env_encode(&e, &env, &env_n)) != AIRLOCK_OK ||
+            (err = store_relay_enqueue(r, "bob", dev, env, env_n)) !=
+                AIRLOCK_OK)
+            die("enqueue", err);
+        free(env);
+        if (i == 119) {
+            if ((err = store_relay_commit(r)) != AIRLOCK_OK)
+                die("relay", err);
+            if ((err = airlock_step(p->b, 0)) != AIRLOCK_OK)
+                die("step", err);
+            if ((err = store_relay_begin(r)) != AIRLOCK_OK)
+                die("relay", err);
+        }
+    }
+    if ((err = store_relay_commit(r)) != AIRLOCK_OK)
+        die("relay", err);
+    store_relay_close(r);
+}
+
 static double bench_flood(void)
 {
     double v[REPS];
@@ -353,62 +408,26 @@ static double bench_flood(void)
 
     for (k = 0; k < reps; k++) {
         pair p;
-        char tag[16], relay[256];
-        store_relay *r = NULL;
-        uint32_t dev;
-        size_t i, n = quick ? 20000 : 200000;
-        uint8_t *env = NULL;
-        size_t env_n = 0;
-        net_env e;
-        uint8_t keymsg[64] = { 0x33 }, iv[12] = { 0 }, pl[48] = { 0 };
+        char tag[16];
+        size_t n = quick ? 20000 : 200000;
+        airlock_stats before, after;
         double t0;
         airlock_err err;
 
         snprintf(tag, sizeof tag, "flood%d", k);
         pair_open(&p, tag);
-        dev = airlock_device_id(p.b);
-        snprintf(relay, sizeof relay, "%s/local-relay.db", p.home);
-        if ((err = store_relay_open(relay, &r)) != AIRLOCK_OK)
-            die("relay", err);
-        memset(&e, 0, sizeof e);
-        e.sender = "stranger";
-        e.sender_n = 8;
-        e.sender_device = 9;
-        e.recipient = "bob";
-        e.recipient_n = 3;
-        e.header_count = 1;
-        e.headers[0].device = dev;
-        e.headers[0].keymsg = keymsg;
-        e.headers[0].keymsg_n = sizeof keymsg;
-        e.iv = iv;
-        e.payload = pl;
-        e.payload_n = sizeof pl;
-        /* exhaust the stranger's allowance first (outside the timing) */
-        if ((err = store_relay_begin(r)) != AIRLOCK_OK)
-            die("relay", err);
-        for (i = 0; i < 120 + n; i++) {
-            memcpy(e.id, &i, sizeof i);
-            if ((err = net_env_encode(&e, &env, &env_n)) != AIRLOCK_OK ||
-                (err = store_relay_enqueue(r, "bob", dev, env, env_n)) !=
-                    AIRLOCK_OK)
-                die("enqueue", err);
-            free(env);
-            if (i == 119) {
-                if ((err = store_relay_commit(r)) != AIRLOCK_OK)
-                    die("relay", err);
-                if ((err = airlock_step(p.b, 0)) != AIRLOCK_OK)
-                    die("step", err);
-                if ((err = store_relay_begin(r)) != AIRLOCK_OK)
-                    die("relay", err);
-            }
-        }
-        if ((err = store_relay_commit(r)) != AIRLOCK_OK)
-            die("relay", err);
-        store_relay_close(r);
+        flood_fill(&p, n);
+        airlock_get_stats(p.b, &before);
         t0 = now_s();
         if ((err = airlock_step(p.b, 0)) != AIRLOCK_OK)
             die("step", err);
         v[k] = (double)n / (now_s() - t0);
+        /* every one of them dropped, none decrypted */
+        airlock_get_stats(p.b, &after);
+        if (after.dropped - before.dropped != n ||
+            after.decrypts != before.decrypts)
+            die("flood: not every envelope was dropped before decryption",
+                AIRLOCK_ERR_STATE);
         pair_close(&p);
     }
     return median(v, reps);
@@ -534,6 +553,19 @@ static int phase(const char *which, size_t n)
         crypto_bench_free(bn);
         return got == n ? 0 : 1;
     }
+    if (strcmp(which, "flood") == 0) {
+        pair p;
+
+        pair_open(&p, "phase-flood");
+        flood_fill(&p, n);
+        CALLGRIND_START_INSTRUMENTATION;
+        CALLGRIND_TOGGLE_COLLECT;
+        if (airlock_step(p.b, 0) != AIRLOCK_OK)
+            return 1;
+        CALLGRIND_TOGGLE_COLLECT;
+        pair_close(&p);
+        return 0;
+    }
     if (strcmp(which, "recv") == 0) {
         pair p;
 
@@ -586,28 +618,71 @@ static void rm_root(void)
         fprintf(stderr, "airlock-bench: could not remove %s\n", root);
 }
 
+/* Whether section `name` runs (--only a,b,c; all by default). */
+static int want(const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = only;
+
+    if (only == NULL)
+        return 1;
+    while ((p = strstr(p, name)) != NULL) {
+        if ((p == only || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+/* One JSON member: the value, or null when its section did not run. */
+static void jnum(const char *key, double v, int prec, int ran)
+{
+    if (ran && v >= 0)
+        printf("\"%s\":%.*f,", key, prec, v);
+    else
+        printf("\"%s\":null,", key);
+}
+
 int main(int argc, char **argv)
 {
     raw_res raw;
     path_res path, path_nosb;
     render_res ren;
     hist_res hist;
-    double flood, recv_instr = -1, raw_instr = -1;
-    int json = 0, i;
+    double flood = 0, recv_instr = -1, raw_instr = -1;
+    int json = 0, i, instr;
 
+    memset(&raw, 0, sizeof raw);
+    memset(&path, 0, sizeof path);
+    memset(&path_nosb, 0, sizeof path_nosb);
+    memset(&ren, 0, sizeof ren);
+    memset(&hist, 0, sizeof hist);
+    ren.worst_name = "";
     if (argc >= 4 && strcmp(argv[1], "--phase") == 0) {
+        int rc;
+
         sandbox = 0;
-        if (argc == 6 && strcmp(argv[4], "--root") == 0)
+        if (argc == 6 && strcmp(argv[4], "--root") == 0) {
             snprintf(root, sizeof root, "%s", argv[5]);
-        return phase(argv[2], (size_t)strtoul(argv[3], NULL, 10));
+            return phase(argv[2], (size_t)strtoul(argv[3], NULL, 10));
+        }
+        snprintf(root, sizeof root, "/tmp/airlock-bench-XXXXXX");
+        if (mkdtemp(root) == NULL)
+            return 1;
+        rc = phase(argv[2], (size_t)strtoul(argv[3], NULL, 10));
+        rm_root();
+        return rc;
     }
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
         else if (strcmp(argv[i], "--json") == 0)
             json = 1;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: airlock-bench [--quick] [--json]\n");
+            fprintf(stderr, "usage: airlock-bench [--quick] [--json] "
+                    "[--only raw,path,render,flood,history,instr]\n");
             return 2;
         }
     }
@@ -618,69 +693,97 @@ int main(int argc, char **argv)
     snprintf(root, sizeof root, "/tmp/airlock-bench-XXXXXX");
     if (mkdtemp(root) == NULL)
         return 1;
-    bench_raw(&raw);
-    bench_path(&path);
-    /* the same path with the decoder in-process, to show what the sandbox
-     * round trip costs */
-    sandbox = 0;
-    bench_path(&path_nosb);
-    sandbox = 1;
-    bench_render(&ren);
-    flood = bench_flood();
-    bench_history(&hist);
-    if (!quick && system("valgrind --version >/dev/null 2>&1") == 0) {
+    if (want("raw"))
+        bench_raw(&raw);
+    if (want("path")) {
+        bench_path(&path);
+        /* the same path with the decoder in-process, to show what the
+         * sandbox round trip costs */
+        sandbox = 0;
+        bench_path(&path_nosb);
+        sandbox = 1;
+    }
+    if (want("render"))
+        bench_render(&ren);
+    if (want("flood"))
+        flood = bench_flood();
+    if (want("history"))
+        bench_history(&hist);
+    instr = want("instr") && !quick &&
+            system("valgrind --version >/dev/null 2>&1") == 0;
+    if (instr) {
         raw_instr = instr_per_msg(argv[0], "raw-decrypt", 300);
         recv_instr = instr_per_msg(argv[0], "recv", 300);
     }
     rm_root();
     if (json) {
-        printf("{\"raw_encrypt_per_s\":%.0f,\"raw_decrypt_per_s\":%.0f,"
-               "\"send_per_s\":%.0f,\"recv_per_s\":%.0f,"
-               "\"send_ratio\":%.3f,\"recv_ratio\":%.3f,"
-               "\"setup_raw_per_s\":%.0f,\"setup_per_s\":%.0f,",
-               raw.enc, raw.dec, path.send, path.recv, path.send / raw.enc,
-               path.recv / raw.dec, raw.setup, path.setup);
-        if (recv_instr > 0)
-            printf("\"recv_instr_per_msg\":%.0f,"
-                   "\"raw_decrypt_instr_per_msg\":%.0f,", recv_instr,
-                   raw_instr);
-        else
-            printf("\"recv_instr_per_msg\":null,"
-                   "\"raw_decrypt_instr_per_msg\":null,");
-        printf("\"send_nosandbox_per_s\":%.0f,\"recv_nosandbox_per_s\":%.0f,",
-               path_nosb.send, path_nosb.recv);
-        printf("\"render_ascii_mb_s\":%.1f,\"render_unicode_mb_s\":%.1f,"
-               "\"render_styled_mb_s\":%.1f,\"render_worst_ratio\":%.2f,"
-               "\"render_worst_input\":\"%s\",\"flood_drop_per_s\":%.0f,"
-               "\"history_messages\":%zu,\"history_page_ms\":%.2f,"
-               "\"history_rss_mib\":%.1f,\"quick\":%s}\n",
-               ren.ascii, ren.unicode, ren.styled, ren.worst, ren.worst_name,
-               flood, hist.messages, hist.page_ms, hist.rss_mib,
-               quick ? "true" : "false");
+        int rp = want("raw") && want("path");
+
+        printf("{");
+        jnum("raw_encrypt_per_s", raw.enc, 0, want("raw"));
+        jnum("raw_decrypt_per_s", raw.dec, 0, want("raw"));
+        jnum("send_per_s", path.send, 0, want("path"));
+        jnum("recv_per_s", path.recv, 0, want("path"));
+        jnum("send_ratio", rp ? path.send / raw.enc : 0, 3, rp);
+        jnum("recv_ratio", rp ? path.recv / raw.dec : 0, 3, rp);
+        jnum("setup_raw_per_s", raw.setup, 0, want("raw"));
+        jnum("setup_per_s", path.setup, 0, want("path"));
+        jnum("recv_instr_per_msg", recv_instr, 0, instr);
+        jnum("raw_decrypt_instr_per_msg", raw_instr, 0, instr);
+        if (!instr || recv_instr < 0 || raw_instr < 0)
+            printf("\"instr_note\":\"%s\",", quick ?
+                   "not measured with --quick (callgrind takes minutes)" :
+                   "not measured: valgrind missing, failed or not asked");
+        jnum("send_nosandbox_per_s", path_nosb.send, 0, want("path"));
+        jnum("recv_nosandbox_per_s", path_nosb.recv, 0, want("path"));
+        jnum("render_ascii_mb_s", ren.ascii, 1, want("render"));
+        jnum("render_unicode_mb_s", ren.unicode, 1, want("render"));
+        jnum("render_styled_mb_s", ren.styled, 1, want("render"));
+        jnum("render_worst_ratio", ren.worst, 2, want("render"));
+        printf("\"render_worst_input\":\"%s\",", ren.worst_name);
+        jnum("flood_drop_per_s", flood, 0, want("flood"));
+        jnum("history_messages", (double)hist.messages, 0, want("history"));
+        jnum("history_page_ms", hist.page_ms, 2, want("history"));
+        jnum("history_rss_mib", hist.rss_mib, 1, want("history"));
+        printf("\"quick\":%s}\n", quick ? "true" : "false");
         return 0;
     }
-    printf("%-34s %14s %10s\n", "", "per second", "ratio");
-    printf("%-34s %14.0f\n", "raw libsignal encrypt (baseline)", raw.enc);
-    printf("%-34s %14.0f\n", "raw libsignal decrypt (baseline)", raw.dec);
-    printf("%-34s %14.0f %10.3f\n", "airlock send (durable, batched)",
-           path.send, path.send / raw.enc);
-    printf("%-34s %14.0f %10.3f\n", "airlock receive (durable, rendered)",
-           path.recv, path.recv / raw.dec);
-    printf("%-34s %14.0f %10.3f\n", "  receive, decoder in-process",
-           path_nosb.recv, path_nosb.recv / raw.dec);
-    printf("%-34s %14.0f\n", "raw session setup", raw.setup);
-    printf("%-34s %14.0f\n", "airlock session setup", path.setup);
-    printf("%-34s %14.0f\n", "flood drops (rate-limited)", flood);
-    printf("render MB/s: ascii %.1f, unicode %.1f, styled %.1f; worst "
-           "%.2fx plain (%s)\n", ren.ascii, ren.unicode, ren.styled,
-           ren.worst, ren.worst_name);
-    printf("history: newest page of %zu messages in %.2f ms, peak RSS "
-           "%.1f MiB\n", hist.messages, hist.page_ms, hist.rss_mib);
+    printf("%-36s %14s %10s\n", "", "per second", "ratio");
+    if (want("raw")) {
+        printf("%-36s %14.0f\n", "raw libsignal encrypt (baseline)",
+               raw.enc);
+        printf("%-36s %14.0f\n", "raw libsignal decrypt (baseline)",
+               raw.dec);
+    }
+    if (want("path")) {
+        double re = raw.enc > 0 ? raw.enc : 1, rdec = raw.dec > 0 ? raw.dec : 1;
+
+        printf("%-36s %14.0f %10.3f\n", "airlock send (durable, batched)",
+               path.send, path.send / re);
+        printf("%-36s %14.0f %10.3f\n", "airlock receive (durable, rendered)",
+               path.recv, path.recv / rdec);
+        printf("%-36s %14.0f %10.3f\n", "  receive, decoder in-process",
+               path_nosb.recv, path_nosb.recv / rdec);
+    }
+    if (want("raw"))
+        printf("%-36s %14.0f\n", "raw session setup", raw.setup);
+    if (want("path"))
+        printf("%-36s %14.0f\n", "airlock session setup", path.setup);
+    if (want("flood"))
+        printf("%-36s %14.0f\n", "flood drops (rate-limited)", flood);
+    if (want("render"))
+        printf("render MB/s: ascii %.1f, unicode %.1f, styled %.1f; worst "
+               "%.2fx plain (%s)\n", ren.ascii, ren.unicode, ren.styled,
+               ren.worst, ren.worst_name);
+    if (want("history"))
+        printf("history: newest page of %zu messages in %.2f ms, peak RSS "
+               "%.1f MiB\n", hist.messages, hist.page_ms, hist.rss_mib);
     if (recv_instr > 0)
         printf("instructions per message: receive %.0f, raw decrypt %.0f "
                "(callgrind)\n", recv_instr, raw_instr);
     else
         printf("instructions per message: not measured%s\n",
-               quick ? " (--quick)" : " (valgrind missing or failed)");
+               quick ? " (--quick)" : " (valgrind missing, failed or not "
+               "asked)");
     return 0;
 }
