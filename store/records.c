@@ -957,12 +957,20 @@ airlock_err store_event_add(store *s, airlock_sec_kind kind,
                             const char *sender, const char *detail,
                             int64_t now_ms, int64_t fold_ms)
 {
+    return store_event_add_count(s, kind, sender, detail, now_ms, fold_ms, 1);
+}
+
+airlock_err store_event_add_count(store *s, airlock_sec_kind kind,
+                                  const char *sender, const char *detail,
+                                  int64_t now_ms, int64_t fold_ms,
+                                  uint32_t count)
+{
     sqlite3_stmt *st;
     int rc;
     airlock_err err;
 
     if (sender == NULL || strlen(sender) > STORE_ADDR_MAX || detail == NULL ||
-        strlen(detail) > 255)
+        strlen(detail) > 255 || count == 0)
         return AIRLOCK_ERR_ARG;
     /* Only what reads back as an address is kept as one; the event itself
      * is never lost over its sender. */
@@ -989,6 +997,7 @@ airlock_err store_event_add(store *s, airlock_sec_kind kind,
                 return err;
             sqlite3_bind_int64(st, 1, id);
             sqlite3_bind_int64(st, 2, now_ms);
+            sqlite3_bind_int64(st, 3, count);
             return step_done(st);
         }
     }
@@ -998,6 +1007,7 @@ airlock_err store_event_add(store *s, airlock_sec_kind kind,
     sqlite3_bind_text(st, 2, sender, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now_ms);
+    sqlite3_bind_int64(st, 5, count);
     return step_done(st);
 }
 

@@ -143,10 +143,10 @@ static const char *const sql[Q__COUNT] = {
     [Q_OUT_DEL] = "DELETE FROM outbox WHERE id = ?1",
     [Q_EV_FIND] = "SELECT id, last FROM events WHERE kind = ?1"
         " AND sender = ?2 ORDER BY id DESC LIMIT 1",
-    [Q_EV_BUMP] = "UPDATE events SET count = count + 1, last = ?2"
-        " WHERE id = ?1",
+    [Q_EV_BUMP] = "UPDATE events SET count = min(count + ?3, 4294967295),"
+        " last = ?2 WHERE id = ?1",
     [Q_EV_INS] = "INSERT INTO events(kind, sender, detail, first, last,"
-        " count) VALUES (?1, ?2, ?3, ?4, ?4, 1)",
+        " count) VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
     [Q_EV_EACH] = "SELECT id, kind, sender, detail, first, last, count"
         " FROM events ORDER BY id DESC LIMIT ?1",
     [Q_EV_MAX] = "SELECT coalesce(max(id), 0) FROM events",

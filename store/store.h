@@ -234,6 +234,13 @@ airlock_err store_outbox_del(store *s, const uint8_t id[16]);
 airlock_err store_event_add(store *s, airlock_sec_kind kind,
                             const char *sender, const char *detail,
                             int64_t now_ms, int64_t fold_ms);
+/* The same for `count` (>= 1) occurrences at once: one row written
+ * however many there were (the inbound pipeline folds a batch's events in
+ * memory). The stored count saturates at UINT32_MAX. */
+airlock_err store_event_add_count(store *s, airlock_sec_kind kind,
+                                  const char *sender, const char *detail,
+                                  int64_t now_ms, int64_t fold_ms,
+                                  uint32_t count);
 typedef int (*store_event_cb)(const airlock_security_event *e, void *arg);
 /* Newest first, at most limit. */
 airlock_err store_event_each(store *s, size_t limit, store_event_cb cb,

@@ -775,6 +775,42 @@ static void test_events_fold(void **state)
     assert_int_equal(x.count, 11);
 }
 
+/* Many occurrences folded in memory are written as one count. */
+static void test_events_count(void **state)
+{
+    fx *f = *state;
+    evs x;
+
+    assert_int_equal(store_event_add_count(f->s, AIRLOCK_SEC_BLOCKED_DROP,
+                                           "mallory", "dropped", 1000, 60000,
+                                           0), AIRLOCK_ERR_ARG);
+    assert_int_equal(store_event_add_count(f->s, AIRLOCK_SEC_BLOCKED_DROP,
+                                           "mallory", "dropped", 1000, 60000,
+                                           5000), AIRLOCK_OK);
+    assert_int_equal(store_event_add_count(f->s, AIRLOCK_SEC_BLOCKED_DROP,
+                                           "mallory", "dropped", 2000, 60000,
+                                           3), AIRLOCK_OK);
+    assert_int_equal(store_event_add(f->s, AIRLOCK_SEC_BLOCKED_DROP,
+                                     "mallory", "dropped", 3000, 60000),
+                     AIRLOCK_OK);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_event_each(f->s, 100, ev_cb, &x), AIRLOCK_OK);
+    assert_int_equal(x.n, 1);
+    assert_int_equal(x.count, 5004);
+    /* a new row outside the window starts at its count; the count never
+     * wraps */
+    assert_int_equal(store_event_add_count(f->s, AIRLOCK_SEC_BLOCKED_DROP,
+                                           "mallory", "dropped", 1000000,
+                                           60000, UINT32_MAX), AIRLOCK_OK);
+    assert_int_equal(store_event_add_count(f->s, AIRLOCK_SEC_BLOCKED_DROP,
+                                           "mallory", "dropped", 1000001,
+                                           60000, 7), AIRLOCK_OK);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_event_each(f->s, 1, ev_cb, &x), AIRLOCK_OK);
+    assert_int_equal(x.n, 1);
+    assert_int_equal(x.count, UINT32_MAX);
+}
+
 typedef struct ob {
     int n;
     char to[64];
@@ -1221,6 +1257,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_events_fold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_stored_text, setup,
                                         teardown),
