@@ -20,7 +20,8 @@
 enum {
     R_BEGIN, R_COMMIT, R_ROLLBACK,
     R_PUBLISH, R_PREKEY_ADD, R_PREKEY_COUNT, R_DEVICES, R_BUNDLE,
-    R_PREKEY_PICK, R_PREKEY_DEL, R_ENQUEUE, R_FETCH, R_ACK, R_PENDING,
+    R_PREKEY_PICK, R_PREKEY_DEL, R_ENQUEUE, R_FETCH, R_ACK, R_ACK_RANGE,
+    R_PENDING, R_SYNC_FULL, R_SYNC_NORMAL,
     R__COUNT
 };
 
@@ -66,14 +67,19 @@ static const char *const rsql[R__COUNT] = {
         " ORDER BY seq LIMIT ?4",
     [R_ACK] = "DELETE FROM queue WHERE seq = ?1 AND address = ?2"
         " AND device = ?3",
+    [R_ACK_RANGE] = "DELETE FROM queue WHERE address = ?1 AND device = ?2"
+        " AND seq BETWEEN ?3 AND ?4",
     [R_PENDING] = "SELECT count(*) FROM queue WHERE address = ?1"
         " AND device = ?2",
+    [R_SYNC_FULL] = "PRAGMA synchronous=FULL",
+    [R_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
 };
 
 struct store_relay {
     sqlite3 *db;
     sqlite3_stmt *q[R__COUNT];
     unsigned depth;
+    bool relaxed;                /* synchronous=NORMAL for an ack */
     char path[4096];
 };
 
@@ -550,6 +556,42 @@ airlock_err store_relay_fetch(store_relay *r, const char *addr, uint32_t dev,
     return err;
 }
 
+/* Acknowledgements are committed without waiting for the disk
+ * (synchronous=NORMAL; SQLite cannot switch inside a transaction): one
+ * lost to a power failure only brings envelopes back, and the receiver
+ * recognises them (the store's duplicate check, the rate limits). Every
+ * other write to the mailbox is FULL: a sender forgets its outbox after
+ * the enqueue commits. */
+static airlock_err ack_begin(store_relay *r)
+{
+    if (r->depth == 0 && simple(r, R_SYNC_NORMAL) == AIRLOCK_OK)
+        r->relaxed = true;
+    return store_relay_begin(r);
+}
+
+/* Back to FULL once no transaction is open. */
+static airlock_err ack_restore(store_relay *r, airlock_err err)
+{
+    airlock_err e2;
+
+    if (r->depth == 0 && r->relaxed) {
+        if ((e2 = simple(r, R_SYNC_FULL)) == AIRLOCK_OK)
+            r->relaxed = false;
+        else if (err == AIRLOCK_OK)
+            err = e2;
+    }
+    return err;
+}
+
+static airlock_err ack_end(store_relay *r, airlock_err err)
+{
+    if (err == AIRLOCK_OK)
+        err = store_relay_commit(r);
+    else
+        relay_rollback(r);
+    return ack_restore(r, err);
+}
+
 airlock_err store_relay_ack(store_relay *r, const char *addr, uint32_t dev,
                             const int64_t *seqs, size_t n)
 {
@@ -561,19 +603,36 @@ airlock_err store_relay_ack(store_relay *r, const char *addr, uint32_t dev,
         return AIRLOCK_ERR_ARG;
     if (n == 0)
         return AIRLOCK_OK;
-    if ((err = store_relay_begin(r)) != AIRLOCK_OK)
-        return err;
+    if ((err = ack_begin(r)) != AIRLOCK_OK)
+        return ack_restore(r, err);
     for (i = 0; i < n; i++) {
         if ((err = rstmt(r, R_ACK, &st)) != AIRLOCK_OK)
-            goto fail;
+            break;
         sqlite3_bind_int64(st, 1, seqs[i]);
         sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, dev);
         if ((err = rdone(st)) != AIRLOCK_OK)
-            goto fail;
+            break;
     }
-    return store_relay_commit(r);
-fail:
-    relay_rollback(r);
-    return err;
+    return ack_end(r, err);
+}
+
+airlock_err store_relay_ack_range(store_relay *r, const char *addr,
+                                  uint32_t dev, int64_t first, int64_t last)
+{
+    sqlite3_stmt *st;
+    airlock_err err;
+
+    if (!raddr_ok(addr) || first > last)
+        return AIRLOCK_ERR_ARG;
+    if ((err = ack_begin(r)) != AIRLOCK_OK)
+        return ack_restore(r, err);
+    if ((err = rstmt(r, R_ACK_RANGE, &st)) == AIRLOCK_OK) {
+        sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, dev);
+        sqlite3_bind_int64(st, 3, first);
+        sqlite3_bind_int64(st, 4, last);
+        err = rdone(st);
+    }
+    return ack_end(r, err);
 }

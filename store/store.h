@@ -317,9 +317,20 @@ airlock_err store_relay_fetch(store_relay *r, const char *addr, uint32_t dev,
                               int64_t after, size_t limit, store_relay_cb cb,
                               void *arg);
 /* Delete the given envelopes of (addr, dev) (after the receiver's own
- * store committed them). */
+ * store committed them). Committed without waiting for the disk
+ * (synchronous=NORMAL) when not inside a store_relay_begin: an
+ * acknowledgement lost to a power failure only brings envelopes back,
+ * which the receiver recognises as duplicates or drops again; a process
+ * crash loses nothing. */
 airlock_err store_relay_ack(store_relay *r, const char *addr, uint32_t dev,
                             const int64_t *seqs, size_t n);
+/* The same for every envelope of (addr, dev) with first <= seq <= last:
+ * one statement, for a caller that was handed all of them. Safe because
+ * fetch hands envelopes over in seq order and a new envelope always gets a
+ * seq above every earlier one (AUTOINCREMENT), so none can appear inside
+ * a range already handed over. ARG when first > last. */
+airlock_err store_relay_ack_range(store_relay *r, const char *addr,
+                                  uint32_t dev, int64_t first, int64_t last);
 /* Number of queued envelopes for (addr, dev). */
 airlock_err store_relay_pending(store_relay *r, const char *addr,
                                 uint32_t dev, uint32_t *n);
