@@ -23,6 +23,13 @@
 /* Distinct (kind, sender) security events folded per batch. */
 #define INBOUND_EVENTS_MAX 64u
 #define INBOUND_DETAIL_MAX 96u
+/* Envelopes handled per store transaction. At most ENGINE_BATCH_MAX of
+ * them are stored; the rest were dropped before decryption, which costs
+ * a few microseconds each, so a flood is drained under a few commits
+ * instead of one commit (and one fsync) per 256 envelopes. */
+#define INBOUND_ENVELOPES_MAX 8192u
+/* Senders whose trust is remembered within one batch. */
+#define INBOUND_TRUST_CACHE 8u
 
 typedef struct inb_item {
     store_msg m;
@@ -38,10 +45,15 @@ typedef struct inb_event {
     uint32_t count;
 } inb_event;
 
+typedef struct inb_trust {
+    char addr[STORE_ADDR_MAX + 1];
+    airlock_trust trust;
+} inb_trust;
+
 typedef struct inb_batch {
     airlock_ctx *ctx;
     int64_t now;
-    int64_t seqs[ENGINE_BATCH_MAX];
+    int64_t seqs[INBOUND_ENVELOPES_MAX];
     size_t nseq;
     inb_item items[ENGINE_BATCH_MAX];
     size_t nitems;
@@ -49,6 +61,15 @@ typedef struct inb_batch {
     inb_event ev[INBOUND_EVENTS_MAX];
     size_t nev;
     airlock_err fatal;           /* a store failure: roll back, ack nothing */
+    bool full;                   /* stopped at a limit: more may be waiting */
+    /* Read once per batch (the batch holds the store's write lock, so
+     * only the batch itself changes them; it forgets them when it
+     * does). */
+    inb_trust trust[INBOUND_TRUST_CACHE];
+    size_t ntrust;
+    uint32_t requests;           /* stored messages from unknown senders */
+    bool requests_known;
+    char addr_ok[STORE_ADDR_MAX + 1]; /* the last sender address checked */
 } inb_batch;
 
 /* Fold a security event into the batch; written inside the transaction. */
@@ -100,6 +121,37 @@ static airlock_trust contact_trust(airlock_ctx *ctx, const char *addr,
     if (e != AIRLOCK_ERR_NOT_FOUND)
         *err = e;
     return AIRLOCK_TRUST_UNKNOWN;
+}
+
+/* contact_trust, remembered for the rest of the batch: a flood from one
+ * sender costs one lookup per batch, not one per envelope. */
+static airlock_trust batch_trust(inb_batch *b, const char *addr,
+                                 airlock_err *err)
+{
+    airlock_trust t;
+    inb_trust *c;
+    size_t i, n = strlen(addr);
+
+    for (i = 0; i < b->ntrust; i++)
+        if (strcmp(b->trust[i].addr, addr) == 0) {
+            *err = AIRLOCK_OK;
+            return b->trust[i].trust;
+        }
+    t = contact_trust(b->ctx, addr, err);
+    if (*err != AIRLOCK_OK || n >= sizeof c->addr)
+        return t;
+    c = &b->trust[b->ntrust < INBOUND_TRUST_CACHE ? b->ntrust++ :
+                  (size_t)(b->nseq % INBOUND_TRUST_CACHE)];
+    memcpy(c->addr, addr, n + 1);
+    c->trust = t;
+    return t;
+}
+
+/* The batch changed a contact's trust: what it remembered may be stale. */
+static void batch_trust_changed(inb_batch *b)
+{
+    b->ntrust = 0;
+    b->requests_known = false;
 }
 
 /* A contact we already know from other devices shows up with a device we
@@ -160,12 +212,17 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     copy_str(sender, sizeof sender, e.sender, e.sender_n);
     copy_str(recipient, sizeof recipient, e.recipient, e.recipient_n);
     /* Addresses reach displays and the store: no bidi or invisible
-     * characters in them (the envelope codec already refused controls). */
-    if (!engine_addr_ok(sender) || !engine_addr_ok(recipient)) {
+     * characters in them (the envelope codec already refused controls).
+     * The own account and the sender checked last passed already. */
+    if (!((b->addr_ok[0] != '\0' && strcmp(sender, b->addr_ok) == 0) ||
+          engine_addr_ok(sender)) ||
+        !(strcmp(recipient, ctx->account) == 0 ||
+          engine_addr_ok(recipient))) {
         sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, "",
             "address with invisible or control characters");
         return;
     }
+    memcpy(b->addr_ok, sender, strlen(sender) + 1);
     self_sync = strcmp(sender, ctx->account) == 0;
     if (self_sync && e.sender_device == ctx->device_id)
         return;                               /* our own echo */
@@ -184,7 +241,7 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     if (self_sync) {
         trust = AIRLOCK_TRUST_ACCEPTED;
     } else {
-        trust = contact_trust(ctx, sender, &err);
+        trust = batch_trust(b, sender, &err);
         if (err != AIRLOCK_OK) {
             b->fatal = err;
             return;
@@ -196,13 +253,15 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
         return;
     }
     if (trust == AIRLOCK_TRUST_UNKNOWN) {
-        uint32_t stored = 0;
-
-        if ((err = store_msg_request_count(ctx->st, &stored)) != AIRLOCK_OK) {
-            b->fatal = err;
-            return;
+        if (!b->requests_known) {
+            if ((err = store_msg_request_count(ctx->st, &b->requests)) !=
+                AIRLOCK_OK) {
+                b->fatal = err;
+                return;
+            }
+            b->requests_known = true;
         }
-        if (stored >= ENGINE_RL_STORED_REQUESTS_MAX) {
+        if (b->requests >= ENGINE_RL_STORED_REQUESTS_MAX) {
             sec(b, AIRLOCK_SEC_RATE_LIMITED, sender,
                 "message requests are full");
             ctx->stats.dropped++;
@@ -285,9 +344,11 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
         /* Written from the own other device: that is consent. */
         airlock_trust t = contact_trust(ctx, conv, &err);
 
-        if (err == AIRLOCK_OK && t == AIRLOCK_TRUST_UNKNOWN)
+        if (err == AIRLOCK_OK && t == AIRLOCK_TRUST_UNKNOWN) {
             err = store_contact_set_trust(ctx->st, conv,
                                           AIRLOCK_TRUST_ACCEPTED);
+            batch_trust_changed(b);
+        }
         if (err != AIRLOCK_OK) {
             b->fatal = err;
             goto out;
@@ -324,6 +385,8 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     it->self_sync = self_sync;
     plain = NULL;
     b->nitems++;
+    if (!self_sync && trust == AIRLOCK_TRUST_UNKNOWN)
+        b->requests++;
     b->bytes += e.payload_n;
     engine_log(ctx, "inbound stored bytes=%zu device=%u changed=%d",
                e.payload_n, e.sender_device, changed ? 1 : 0);
@@ -342,7 +405,9 @@ static int on_envelope(int64_t seq, const uint8_t *env, size_t n, void *arg)
     /* Everything handled is acknowledged: stored, or dropped with an
      * event. */
     b->seqs[b->nseq++] = seq;
-    return b->nseq >= ENGINE_BATCH_MAX || b->bytes >= INBOUND_BATCH_BYTES;
+    b->full = b->nseq >= INBOUND_ENVELOPES_MAX ||
+              b->nitems >= ENGINE_BATCH_MAX || b->bytes >= INBOUND_BATCH_BYTES;
+    return b->full;
 }
 
 /* Receipts from an accepted contact update our outgoing messages. */
@@ -444,19 +509,17 @@ static void send_receipts(airlock_ctx *ctx, inb_batch *b, const bool *due)
     }
 }
 
+/* One row write per distinct event, whatever its count. */
 static void flush_events(inb_batch *b)
 {
     size_t i;
-    uint32_t k;
 
     for (i = 0; i < b->nev && b->fatal == AIRLOCK_OK; i++)
-        for (k = 0; k < b->ev[i].count; k++)
-            if (store_event_add(b->ctx->st, b->ev[i].kind, b->ev[i].sender,
-                                b->ev[i].detail, b->now,
-                                ENGINE_EVENT_FOLD_MS) != AIRLOCK_OK) {
-                b->fatal = AIRLOCK_ERR_STORE;
-                break;
-            }
+        if (store_event_add_count(b->ctx->st, b->ev[i].kind, b->ev[i].sender,
+                                  b->ev[i].detail, b->now,
+                                  ENGINE_EVENT_FOLD_MS, b->ev[i].count) !=
+            AIRLOCK_OK)
+            b->fatal = AIRLOCK_ERR_STORE;
 }
 
 static void emit_events(inb_batch *b)
@@ -482,7 +545,10 @@ static void emit_events(inb_batch *b)
     }
 }
 
-static void batch_free(inb_batch *b)
+/* Ready for the next batch: plaintexts freed, what was used wiped (the
+ * batch is large; wiping all of it each time would cost more than a
+ * flood's envelopes). */
+static void batch_clear(inb_batch *b)
 {
     const airlock_allocator *al = b->ctx->al;
     size_t i;
@@ -493,8 +559,22 @@ static void batch_free(inb_batch *b)
             base_free(al, b->items[i].plain);
         }
     }
-    base_wipe(b, sizeof *b);
-    base_free(al, b);
+    base_wipe(b->items, b->nitems * sizeof b->items[0]);
+    base_wipe(b->ev, b->nev * sizeof b->ev[0]);
+    base_wipe(b->trust, sizeof b->trust);
+    b->addr_ok[0] = '\0';
+    b->nseq = b->nitems = b->bytes = b->nev = b->ntrust = 0;
+    b->fatal = AIRLOCK_OK;
+    b->full = b->requests_known = false;
+    b->requests = 0;
+}
+
+static void batch_free(inb_batch *b)
+{
+    if (b == NULL)
+        return;
+    batch_clear(b);
+    base_free(b->ctx->al, b);
 }
 
 airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
@@ -505,15 +585,16 @@ airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
     airlock_err err;
 
     *handled = 0;
+    if ((b = base_calloc(ctx->al, 1, sizeof *b)) == NULL)
+        return AIRLOCK_ERR_NOMEM;
+    b->ctx = ctx;
     for (;;) {
-        if ((b = base_calloc(ctx->al, 1, sizeof *b)) == NULL)
-            return AIRLOCK_ERR_NOMEM;
-        b->ctx = ctx;
+        batch_clear(b);
         b->now = base_now_ms();
         if ((err = store_begin(ctx->st)) != AIRLOCK_OK)
             goto fail;
-        err = ctx->net->ops->fetch(ctx->net, ENGINE_BATCH_MAX, on_envelope,
-                                   b);
+        err = ctx->net->ops->fetch(ctx->net, INBOUND_ENVELOPES_MAX,
+                                   on_envelope, b);
         if (err == AIRLOCK_OK)
             err = b->fatal;
         if (err == AIRLOCK_OK) {
@@ -527,10 +608,8 @@ airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
         /* Commit first; only then may the transport forget anything. */
         if ((err = store_commit(ctx->st)) != AIRLOCK_OK)
             goto fail;
-        if (b->nseq == 0) {
-            batch_free(b);
+        if (b->nseq == 0)
             break;
-        }
         if ((err = ctx->net->ops->ack(ctx->net, b->seqs, b->nseq)) !=
             AIRLOCK_OK)
             goto fail;
@@ -544,12 +623,10 @@ airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
             due[i] = deliver(ctx, &b->items[i]);
         if (ctx->send_receipts)
             send_receipts(ctx, b, due);
-        if (b->nseq < ENGINE_BATCH_MAX && b->bytes < INBOUND_BATCH_BYTES) {
-            batch_free(b);
+        if (!b->full)
             break;
-        }
-        batch_free(b);
     }
+    batch_free(b);
     if (ctx->prekeys_used) {
         ctx->prekeys_used = false;
         (void)engine_replenish_prekeys(ctx);
