@@ -287,12 +287,28 @@ airlock_err store_sig_session_put(store *s, const char *addr, uint32_t dev,
                                    dev, rec, n) : AIRLOCK_ERR_ARG;
 }
 
+/* Existence only: libsignal asks before every encryption and decryption,
+ * and opening the sealed record just to answer would double the cost of
+ * the load that follows (which reports a damaged record as CORRUPT). */
 airlock_err store_sig_session_has(store *s, const char *addr, uint32_t dev,
                                   bool *has)
 {
+    sqlite3_stmt *st;
+    int rc;
+    airlock_err err;
+
     *has = false;
-    return addr_ok(addr) ? rec_has(s, Q_SESS_GET, "sessions.record", addr,
-                                   dev, has) : AIRLOCK_ERR_ARG;
+    if (!addr_ok(addr))
+        return AIRLOCK_ERR_ARG;
+    if ((err = store_stmt(s, Q_SESS_HAS, &st)) != AIRLOCK_OK)
+        return err;
+    sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, dev);
+    rc = sqlite3_step(st);
+    *has = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? AIRLOCK_OK :
+           store_sqlite_err(rc);
 }
 
 airlock_err store_sig_session_del(store *s, const char *addr, uint32_t dev)
@@ -937,6 +953,37 @@ airlock_err store_outbox_each(store *s, store_outbox_cb cb, void *arg)
     if (err == AIRLOCK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
         err = store_sqlite_err(rc);
     sqlite3_reset(st);
+    return err;
+}
+
+airlock_err store_outbox_sent(store *s, const uint8_t last_id[16])
+{
+    sqlite3_stmt *st;
+    airlock_err err;
+
+    if ((err = store_begin(s)) != AIRLOCK_OK)
+        return err;
+    if ((err = store_stmt(s, Q_OUT_SENT_STATE, &st)) != AIRLOCK_OK)
+        goto unwind;
+    sqlite3_bind_blob(st, 1, last_id, 16, SQLITE_STATIC);
+    if ((err = step_done(st)) != AIRLOCK_OK)
+        goto unwind;
+    if ((err = store_stmt(s, Q_OUT_SENT_DEL, &st)) != AIRLOCK_OK)
+        goto fail;
+    sqlite3_bind_blob(st, 1, last_id, 16, SQLITE_STATIC);
+    if ((err = step_done(st)) != AIRLOCK_OK)
+        goto fail;
+    if (sqlite3_changes(s->db) == 0) {
+        /* no such row: neither statement changed anything */
+        err = AIRLOCK_ERR_NOT_FOUND;
+        goto unwind;
+    }
+    return store_commit(s);
+unwind:
+    store_unwind(s);
+    return err;
+fail:
+    store_rollback(s);
     return err;
 }
 

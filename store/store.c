@@ -155,6 +155,15 @@ static const char *const sql[Q__COUNT] = {
         " VALUES (?1, ?2, ?3)",
     [Q_ATT_ADD] = "INSERT OR REPLACE INTO attachments(msg_id, idx, mime,"
         " name, size) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_SESS_HAS] = "SELECT 1 FROM sessions WHERE address = ?1"
+        " AND device = ?2",
+    [Q_SYNC_FULL] = "PRAGMA synchronous=FULL",
+    [Q_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
+    [Q_OUT_SENT_STATE] = "UPDATE messages SET state = 2 WHERE state = 1"
+        " AND id IN (SELECT id FROM outbox WHERE rowid <="
+        " (SELECT rowid FROM outbox WHERE id = ?1))",
+    [Q_OUT_SENT_DEL] = "DELETE FROM outbox WHERE rowid <="
+        " (SELECT rowid FROM outbox WHERE id = ?1)",
 };
 
 airlock_err store_sqlite_err(int rc)
@@ -874,6 +883,25 @@ airlock_err store_begin(store *s)
     return AIRLOCK_OK;
 }
 
+/* The safety level cannot change inside a transaction: it is set before
+ * BEGIN and put back once the outermost level has ended. */
+static void lazy_end(store *s)
+{
+    if (s->depth == 0 && s->lazy && run_simple(s, Q_SYNC_FULL) == AIRLOCK_OK)
+        s->lazy = false;
+}
+
+airlock_err store_begin_lazy(store *s)
+{
+    airlock_err err;
+
+    if (s->depth == 0 && run_simple(s, Q_SYNC_NORMAL) == AIRLOCK_OK)
+        s->lazy = true;
+    if ((err = store_begin(s)) != AIRLOCK_OK)
+        lazy_end(s);
+    return err;
+}
+
 airlock_err store_commit(store *s)
 {
     airlock_err err;
@@ -886,14 +914,14 @@ airlock_err store_commit(store *s)
      * disk, I/O, out of memory): then there is nothing to commit, and what
      * ran since was not part of it. */
     if (sqlite3_get_autocommit(s->db))
-        return AIRLOCK_ERR_STORE;
-    if (s->failed) {
+        err = AIRLOCK_ERR_STORE;
+    else if (s->failed) {
         (void)run_simple(s, Q_ROLLBACK);
-        return AIRLOCK_ERR_STATE;
-    }
-    if ((err = run_simple(s, Q_COMMIT)) != AIRLOCK_OK &&
-        !sqlite3_get_autocommit(s->db))
+        err = AIRLOCK_ERR_STATE;
+    } else if ((err = run_simple(s, Q_COMMIT)) != AIRLOCK_OK &&
+               !sqlite3_get_autocommit(s->db))
         (void)run_simple(s, Q_ROLLBACK);
+    lazy_end(s);
     return err;
 }
 
@@ -908,6 +936,7 @@ void store_rollback(store *s)
     }
     if (!sqlite3_get_autocommit(s->db))
         (void)run_simple(s, Q_ROLLBACK);
+    lazy_end(s);
 }
 
 void store_unwind(store *s)
@@ -916,6 +945,7 @@ void store_unwind(store *s)
         return;
     if (--s->depth == 0 && !sqlite3_get_autocommit(s->db))
         (void)run_simple(s, Q_ROLLBACK);
+    lazy_end(s);
 }
 
 /* ---- meta ---- */

@@ -61,6 +61,12 @@ airlock_err store_check_integrity(store *s);
 airlock_err store_begin(store *s);
 airlock_err store_commit(store *s);
 void store_rollback(store *s);
+/* Begin a transaction whose commit does not wait for the disk
+ * (synchronous=NORMAL; FULL again once it has ended), for work that may be
+ * lost to a power failure because it is redone or recognised afterwards
+ * (a process crash loses nothing). Inside an open transaction it is a
+ * nested begin: the outer commit decides. */
+airlock_err store_begin_lazy(store *s);
 
 /* ---- own identity (private key sealed) ---- */
 typedef struct store_self {
@@ -95,6 +101,8 @@ airlock_err store_sig_session_get(store *s, const char *addr, uint32_t dev,
                                   uint8_t **rec, size_t *n);
 airlock_err store_sig_session_put(store *s, const char *addr, uint32_t dev,
                                   const uint8_t *rec, size_t n);
+/* Whether a session row exists; the record is not opened (a damaged one
+ * is CORRUPT when it is loaded). */
 airlock_err store_sig_session_has(store *s, const char *addr, uint32_t dev,
                                   bool *has);
 airlock_err store_sig_session_del(store *s, const char *addr, uint32_t dev);
@@ -226,6 +234,11 @@ typedef int (*store_outbox_cb)(const uint8_t id[16], const char *to,
                                const uint8_t *frame, size_t n, void *arg);
 airlock_err store_outbox_each(store *s, store_outbox_cb cb, void *arg);
 airlock_err store_outbox_del(store *s, const uint8_t id[16]);
+/* Every outbox row up to and including `last_id`, in store_outbox_each's
+ * order, was handed to the transport: delete them and mark their stored
+ * copies SENT (those still QUEUED). NOT_FOUND names no row; nothing
+ * changes then. */
+airlock_err store_outbox_sent(store *s, const uint8_t last_id[16]);
 
 /* ---- security events ---- */
 /* Record an event. Events of the same kind and sender within `fold_ms` of

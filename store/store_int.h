@@ -28,6 +28,7 @@ enum {
     Q_EV_FIND, Q_EV_BUMP, Q_EV_INS, Q_EV_EACH, Q_EV_MAX,
     Q_BUCKET_GET, Q_BUCKET_PUT,
     Q_ATT_ADD,
+    Q_SESS_HAS, Q_SYNC_FULL, Q_SYNC_NORMAL, Q_OUT_SENT_STATE, Q_OUT_SENT_DEL,
     Q__COUNT
 };
 
@@ -37,6 +38,7 @@ struct store {
     uint8_t *key;                /* BASE_SEAL_KEY bytes, secure memory */
     unsigned depth;              /* transaction nesting */
     bool failed;                 /* an inner level rolled back */
+    bool lazy;                   /* synchronous=NORMAL until it ends */
     char dir[4096];
 };
 

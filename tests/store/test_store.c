@@ -847,6 +847,115 @@ static void test_outbox(void **state)
     assert_int_equal(o.n, 0);
 }
 
+static int sync_level(store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+
+    assert_int_equal(sqlite3_prepare_v2(s->db, "PRAGMA synchronous", -1, &st,
+                                        NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static airlock_msg_state msg_state(store *s, const uint8_t id[16])
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+
+    assert_int_equal(sqlite3_prepare_v2(s->db, "SELECT state FROM messages"
+                                        " WHERE id = ?1", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return (airlock_msg_state)v;
+}
+
+/* Rows handed to the transport are forgotten up to the last one, their
+ * stored copies SENT unless a receipt already moved them on. */
+static void test_outbox_sent(void **state)
+{
+    fx *f = *state;
+    uint8_t ids[4][16], other[16] = { 0xee };
+    store_msg m;
+    ob o;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        memset(ids[i], 0, 16);
+        ids[i][0] = (uint8_t)(i + 1);
+        memset(&m, 0, sizeof m);
+        memcpy(m.id, ids[i], 16);
+        snprintf(m.conversation, sizeof m.conversation, "bob");
+        snprintf(m.sender, sizeof m.sender, "alice");
+        m.outgoing = 1;
+        m.state = AIRLOCK_MSG_QUEUED;
+        m.content = (const uint8_t *)"hi";
+        m.content_n = 2;
+        if (i != 2)        /* a receipt has no stored copy */
+            assert_int_equal(store_msg_insert(f->s, &m), AIRLOCK_OK);
+        assert_int_equal(store_outbox_add(f->s, ids[i], "bob",
+                                          (const uint8_t *)"env", 3),
+                         AIRLOCK_OK);
+    }
+    assert_int_equal(store_msg_set_state(f->s, ids[1],
+                                         AIRLOCK_MSG_DELIVERED), AIRLOCK_OK);
+    /* an id that is not in the outbox changes nothing, even inside a
+     * transaction that goes on */
+    assert_int_equal(store_begin(f->s), AIRLOCK_OK);
+    assert_int_equal(store_outbox_sent(f->s, other), AIRLOCK_ERR_NOT_FOUND);
+    assert_int_equal(store_commit(f->s), AIRLOCK_OK);
+    assert_int_equal(store_begin_lazy(f->s), AIRLOCK_OK);
+    assert_int_equal(sync_level(f->s), 1);
+    assert_int_equal(store_outbox_sent(f->s, ids[2]), AIRLOCK_OK);
+    assert_int_equal(store_commit(f->s), AIRLOCK_OK);
+    assert_int_equal(sync_level(f->s), 2);
+    assert_int_equal(msg_state(f->s, ids[0]), AIRLOCK_MSG_SENT);
+    assert_int_equal(msg_state(f->s, ids[1]), AIRLOCK_MSG_DELIVERED);
+    assert_int_equal(msg_state(f->s, ids[3]), AIRLOCK_MSG_QUEUED);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(store_outbox_each(f->s, ob_cb, &o), AIRLOCK_OK);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(store_outbox_sent(f->s, ids[3]), AIRLOCK_OK);
+    assert_int_equal(msg_state(f->s, ids[3]), AIRLOCK_MSG_SENT);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(store_outbox_each(f->s, ob_cb, &o), AIRLOCK_OK);
+    assert_int_equal(o.n, 0);
+}
+
+/* A lazy transaction: NORMAL while it is open, FULL once it has ended
+ * however it ended; nested in an open transaction it changes nothing. */
+static void test_begin_lazy(void **state)
+{
+    fx *f = *state;
+    store_contact c;
+
+    assert_int_equal(sync_level(f->s), 2);
+    assert_int_equal(store_begin_lazy(f->s), AIRLOCK_OK);
+    assert_int_equal(sync_level(f->s), 1);
+    assert_int_equal(store_contact_ensure(f->s, "bob", 1), AIRLOCK_OK);
+    store_rollback(f->s);
+    assert_int_equal(sync_level(f->s), 2);
+    assert_int_equal(store_begin(f->s), AIRLOCK_OK);
+    assert_int_equal(store_begin_lazy(f->s), AIRLOCK_OK);
+    assert_int_equal(sync_level(f->s), 2);
+    assert_int_equal(store_contact_ensure(f->s, "carol", 1), AIRLOCK_OK);
+    assert_int_equal(store_commit(f->s), AIRLOCK_OK);
+    assert_int_equal(store_commit(f->s), AIRLOCK_OK);
+    assert_int_equal(store_begin_lazy(f->s), AIRLOCK_OK);
+    assert_int_equal(store_contact_ensure(f->s, "dave", 1), AIRLOCK_OK);
+    assert_int_equal(store_commit(f->s), AIRLOCK_OK);
+    assert_int_equal(sync_level(f->s), 2);
+    assert_int_equal(store_contact_get(f->s, "bob", &c),
+                     AIRLOCK_ERR_NOT_FOUND);
+    assert_int_equal(store_contact_get(f->s, "carol", &c), AIRLOCK_OK);
+    assert_int_equal(store_contact_get(f->s, "dave", &c), AIRLOCK_OK);
+}
+
 /* Stored text longer than its named maximum is refused, not copied. */
 static void test_hostile_stored_text(void **state)
 {
@@ -1259,6 +1368,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_fold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_sent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_begin_lazy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_stored_text, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_create_cases, setup, teardown),
