@@ -271,8 +271,8 @@ out:
 
 typedef struct flush_state {
     airlock_ctx *ctx;
-    uint8_t (*ids)[16];
-    size_t n, cap;
+    uint8_t last[16];            /* the last row handed over */
+    size_t n;
     airlock_err err;
 } flush_state;
 
@@ -316,25 +316,14 @@ static int flush_one(const uint8_t id[16], const char *to,
         fs->err = err;
         return 1;
     }
-    if (fs->n == fs->cap) {
-        size_t ncap = fs->cap ? fs->cap * 2 : 64;
-        void *p = realloc(fs->ids, ncap * 16);
-
-        if (p == NULL) {
-            fs->err = AIRLOCK_ERR_NOMEM;
-            return 1;
-        }
-        fs->ids = p;
-        fs->cap = ncap;
-    }
-    memcpy(fs->ids[fs->n++], id, 16);
+    memcpy(fs->last, id, 16);
+    fs->n++;
     return 0;
 }
 
 airlock_err engine_outbox_flush(airlock_ctx *ctx)
 {
     flush_state fs;
-    size_t i;
     airlock_err err;
 
     if (!ctx->batch_dirty || ctx->batch_depth > 0)
@@ -350,29 +339,27 @@ airlock_err engine_outbox_flush(airlock_ctx *ctx)
         /* Nothing was handed over: the relay transaction is dropped by
          * committing nothing; the rows stay for the next try. */
         (void)ctx->net->ops->send_commit(ctx->net);
-        free(fs.ids);
         return err == AIRLOCK_ERR_CORRUPT ? err : AIRLOCK_ERR_NET;
     }
-    if ((err = ctx->net->ops->send_commit(ctx->net)) != AIRLOCK_OK) {
-        free(fs.ids);
+    if ((err = ctx->net->ops->send_commit(ctx->net)) != AIRLOCK_OK)
         return AIRLOCK_ERR_NET;
+    if (fs.n == 0) {
+        ctx->batch_dirty = false;
+        return AIRLOCK_OK;
     }
-    if ((err = store_begin(ctx->st)) != AIRLOCK_OK)
-        goto out;
-    for (i = 0; i < fs.n; i++) {
-        if ((err = store_outbox_del(ctx->st, fs.ids[i])) != AIRLOCK_OK)
-            break;
-        /* Not every outbox row has a stored copy (receipts do not). */
-        (void)store_msg_set_state(ctx->st, fs.ids[i], AIRLOCK_MSG_SENT);
-    }
-    if (err != AIRLOCK_OK) {
+    /* The transport has committed them: forget them in one statement (not
+     * every row has a stored copy: receipts do not), in a transaction
+     * that does not wait for the disk. Lost to a power failure, they are
+     * handed over again, and receivers recognise the same envelope bytes
+     * as a duplicate; the transport's commit above did wait. */
+    if ((err = store_begin_lazy(ctx->st)) != AIRLOCK_OK)
+        return err;
+    if ((err = store_outbox_sent(ctx->st, fs.last)) != AIRLOCK_OK) {
         store_rollback(ctx->st);
-        goto out;
+        return err;
     }
     if ((err = store_commit(ctx->st)) == AIRLOCK_OK)
         ctx->batch_dirty = false;
-out:
-    free(fs.ids);
     return err;
 }
 
