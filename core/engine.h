@@ -33,6 +33,19 @@
 #define ENGINE_EVENT_FOLD_MS (60 * 1000)
 #define ENGINE_HISTORY_PAGE_MAX 1000u
 
+/* The devices one send inside airlock_batch_begin/end looked up, reused
+ * by the next send to the same recipient (outbound.c). Forgotten when the
+ * batch ends, so a device published meanwhile is seen from the next
+ * batch. */
+typedef struct send_cache {
+    bool valid;
+    char to[STORE_ADDR_MAX + 1];
+    uint32_t to_devs[NET_ENV_HEADERS_MAX];
+    size_t nto;
+    uint32_t self_devs[NET_ENV_HEADERS_MAX];
+    size_t nself;
+} send_cache;
+
 typedef struct rl_slot {
     uint64_t hash;                   /* 0: free */
     double tokens;
@@ -66,6 +79,7 @@ struct airlock_ctx {
     unsigned batch_depth;
     bool batch_dirty;                /* outbox rows waiting for flush */
     bool prekeys_used;               /* replenish after this batch */
+    send_cache sends;                /* valid while batch_depth > 0 */
     airlock_stats stats;
 };
 

@@ -72,7 +72,8 @@ typedef struct targets {
     size_t nself;
 } targets;
 
-static airlock_err find_targets(airlock_ctx *ctx, const char *to, targets *t)
+static airlock_err lookup_targets(airlock_ctx *ctx, const char *to,
+                                  targets *t)
 {
     uint32_t *ids = NULL;
     size_t n = 0, i;
@@ -99,6 +100,34 @@ static airlock_err find_targets(airlock_ctx *ctx, const char *to, targets *t)
             !has_dev(t->self, t->nself, ids[i]))
             t->self[t->nself++] = ids[i];
     free(ids);
+    return AIRLOCK_OK;
+}
+
+/* Inside a batch the directory is asked once per recipient, not once per
+ * message (two mailbox queries each). */
+static airlock_err find_targets(airlock_ctx *ctx, const char *to, targets *t)
+{
+    send_cache *c = &ctx->sends;
+    airlock_err err;
+
+    if (ctx->batch_depth > 0 && c->valid && strcmp(c->to, to) == 0) {
+        memset(t, 0, sizeof *t);
+        memcpy(t->to, c->to_devs, c->nto * sizeof t->to[0]);
+        t->nto = c->nto;
+        memcpy(t->self, c->self_devs, c->nself * sizeof t->self[0]);
+        t->nself = c->nself;
+        return AIRLOCK_OK;
+    }
+    if ((err = lookup_targets(ctx, to, t)) != AIRLOCK_OK ||
+        ctx->batch_depth == 0)
+        return err;
+    memset(c, 0, sizeof *c);
+    snprintf(c->to, sizeof c->to, "%s", to);
+    memcpy(c->to_devs, t->to, t->nto * sizeof t->to[0]);
+    c->nto = t->nto;
+    memcpy(c->self_devs, t->self, t->nself * sizeof t->self[0]);
+    c->nself = t->nself;
+    c->valid = true;
     return AIRLOCK_OK;
 }
 
@@ -216,9 +245,13 @@ airlock_err engine_send(airlock_ctx *ctx, const char *to,
         store_msg m;
         store_contact c;
 
-        if ((err = store_contact_ensure(ctx->st, to, base_now_ms())) !=
-                AIRLOCK_OK ||
-            (err = store_contact_get(ctx->st, to, &c)) != AIRLOCK_OK)
+        /* usually there is one already: ensure only when there is not */
+        if ((err = store_contact_get(ctx->st, to, &c)) ==
+            AIRLOCK_ERR_NOT_FOUND &&
+            (err = store_contact_ensure(ctx->st, to, base_now_ms())) ==
+                AIRLOCK_OK)
+            err = store_contact_get(ctx->st, to, &c);
+        if (err != AIRLOCK_OK)
             goto out;
         /* Writing to someone is consent. */
         if (c.trust == AIRLOCK_TRUST_UNKNOWN &&
@@ -371,7 +404,8 @@ AIRLOCK_API airlock_err airlock_batch_begin(airlock_ctx *ctx)
         return AIRLOCK_ERR_ARG;
     if ((err = store_begin(ctx->st)) != AIRLOCK_OK)
         return err;
-    ctx->batch_depth++;
+    if (ctx->batch_depth++ == 0)
+        ctx->sends.valid = false;
     return AIRLOCK_OK;
 }
 
@@ -381,7 +415,8 @@ AIRLOCK_API airlock_err airlock_batch_end(airlock_ctx *ctx)
 
     if (ctx == NULL || ctx->batch_depth == 0)
         return AIRLOCK_ERR_STATE;
-    ctx->batch_depth--;
+    if (--ctx->batch_depth == 0)
+        ctx->sends.valid = false;
     if ((err = store_commit(ctx->st)) != AIRLOCK_OK)
         return err;
     return ctx->batch_depth == 0 ? engine_outbox_flush(ctx) : AIRLOCK_OK;
