@@ -47,6 +47,21 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double tv_s(const struct timeval *tv)
+{
+    return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+/* User and system CPU seconds of this process. */
+static void cpu_s(double *user, double *sys)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    *user = tv_s(&ru.ru_utime);
+    *sys = tv_s(&ru.ru_stime);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -196,6 +211,25 @@ static void drain(pair *p, unsigned want)
             die("step", err);
 }
 
+/* One round trip, as the raw baseline does: the session is in its steady
+ * state (alice's messages are plain Signal messages, no longer pre-key
+ * messages that bob has to match against his prekeys). */
+static void steady(pair *p)
+{
+    airlock_err err;
+
+    send_batch(p, 1);
+    drain(p, 1);
+    if ((err = airlock_send_text(p->b, "alice", "ok", 2, NULL)) !=
+        AIRLOCK_OK)
+        die("reply", err);
+    p->got = 0;
+    while (p->got < 1)
+        if ((err = airlock_step(p->a, 1000)) != AIRLOCK_OK)
+            die("step", err);
+    p->got = 0;
+}
+
 typedef struct path_res {
     double send, recv, setup;
 } path_res;
@@ -209,25 +243,36 @@ static void bench_path(path_res *r)
         pair p;
         char tag[16];
         size_t sent = 0, batch = quick ? 100 : 256;
-        double t0, tsend = 0, trecv = 0;
+        double t0, tsend = 0, trecv = 0, u0, s0, u1, s1;
+        double su = 0, ss = 0, ru = 0, rs = 0;
         int i, nsetup = quick ? 3 : 20;
 
         snprintf(tag, sizeof tag, "path%d", k);
         pair_open(&p, tag);
-        send_batch(&p, 1);             /* the session, outside the timing */
-        drain(&p, 1);
-        p.got = 0;
+        steady(&p);                    /* outside the timing */
         while (tsend + trecv < 2 * min_s) {
+            cpu_s(&u0, &s0);
             t0 = now_s();
             send_batch(&p, batch);
             tsend += now_s() - t0;
+            cpu_s(&u1, &s1);
+            su += u1 - u0;
+            ss += s1 - s0;
             sent += batch;
             t0 = now_s();
             drain(&p, (unsigned)sent);
             trecv += now_s() - t0;
+            cpu_s(&u0, &s0);
+            ru += u0 - u1;
+            rs += s0 - s1;
         }
         snd[k] = (double)sent / tsend;
         rcv[k] = (double)sent / trecv;
+        if (getenv("BENCH_VERBOSE") != NULL)
+            fprintf(stderr, "path%s: %zu messages; send wall %.3f user %.3f "
+                    "sys %.3f; recv wall %.3f user %.3f sys %.3f\n",
+                    sandbox ? "" : " (in-process)", sent, tsend, su, ss,
+                    trecv, ru, rs);
         /* session establishment: alice writes to new accounts */
         for (i = 0; i < nsetup; i++) {
             char name[32];
@@ -411,17 +456,22 @@ static double bench_flood(void)
         char tag[16];
         size_t n = quick ? 20000 : 200000;
         airlock_stats before, after;
-        double t0;
+        double t0, u0, s0, u1, s1;
         airlock_err err;
 
         snprintf(tag, sizeof tag, "flood%d", k);
         pair_open(&p, tag);
         flood_fill(&p, n);
         airlock_get_stats(p.b, &before);
+        cpu_s(&u0, &s0);
         t0 = now_s();
         if ((err = airlock_step(p.b, 0)) != AIRLOCK_OK)
             die("step", err);
         v[k] = (double)n / (now_s() - t0);
+        cpu_s(&u1, &s1);
+        if (getenv("BENCH_VERBOSE") != NULL)
+            fprintf(stderr, "flood: %zu envelopes; wall %.3f user %.3f sys "
+                    "%.3f\n", n, now_s() - t0, u1 - u0, s1 - s0);
         /* every one of them dropped, none decrypted */
         airlock_get_stats(p.b, &after);
         if (after.dropped - before.dropped != n ||
@@ -566,13 +616,36 @@ static int phase(const char *which, size_t n)
         pair_close(&p);
         return 0;
     }
+    if (strcmp(which, "send") == 0) {
+        pair p;
+
+        pair_open(&p, "phase-send");
+        steady(&p);
+        CALLGRIND_START_INSTRUMENTATION;
+        CALLGRIND_TOGGLE_COLLECT;
+        send_batch(&p, n);
+        CALLGRIND_TOGGLE_COLLECT;
+        pair_close(&p);
+        return 0;
+    }
+    if (strcmp(which, "raw-encrypt") == 0) {
+        crypto_bench *bn = NULL;
+
+        if (crypto_bench_new(&bn) != AIRLOCK_OK)
+            return 1;
+        CALLGRIND_START_INSTRUMENTATION;
+        CALLGRIND_TOGGLE_COLLECT;
+        if (crypto_bench_encrypt(bn, n, MSG_LEN) != AIRLOCK_OK)
+            return 1;
+        CALLGRIND_TOGGLE_COLLECT;
+        crypto_bench_free(bn);
+        return 0;
+    }
     if (strcmp(which, "recv") == 0) {
         pair p;
 
         pair_open(&p, "phase");
-        send_batch(&p, 1);
-        drain(&p, 1);
-        p.got = 0;
+        steady(&p);
         send_batch(&p, n);
         CALLGRIND_START_INSTRUMENTATION;
         CALLGRIND_TOGGLE_COLLECT;
@@ -649,7 +722,8 @@ int main(int argc, char **argv)
     path_res path, path_nosb;
     render_res ren;
     hist_res hist;
-    double flood = 0, recv_instr = -1, raw_instr = -1;
+    double flood = 0, recv_instr = -1, raw_instr = -1, send_instr = -1;
+    double rawenc_instr = -1, flood_instr = -1;
     int json = 0, i, instr;
 
     memset(&raw, 0, sizeof raw);
@@ -714,6 +788,9 @@ int main(int argc, char **argv)
     if (instr) {
         raw_instr = instr_per_msg(argv[0], "raw-decrypt", 300);
         recv_instr = instr_per_msg(argv[0], "recv", 300);
+        rawenc_instr = instr_per_msg(argv[0], "raw-encrypt", 300);
+        send_instr = instr_per_msg(argv[0], "send", 300);
+        flood_instr = instr_per_msg(argv[0], "flood", 20000);
     }
     rm_root();
     if (json) {
@@ -730,6 +807,9 @@ int main(int argc, char **argv)
         jnum("setup_per_s", path.setup, 0, want("path"));
         jnum("recv_instr_per_msg", recv_instr, 0, instr);
         jnum("raw_decrypt_instr_per_msg", raw_instr, 0, instr);
+        jnum("send_instr_per_msg", send_instr, 0, instr);
+        jnum("raw_encrypt_instr_per_msg", rawenc_instr, 0, instr);
+        jnum("flood_instr_per_envelope", flood_instr, 0, instr);
         if (!instr || recv_instr < 0 || raw_instr < 0)
             printf("\"instr_note\":\"%s\",", quick ?
                    "not measured with --quick (callgrind takes minutes)" :
@@ -779,8 +859,10 @@ int main(int argc, char **argv)
         printf("history: newest page of %zu messages in %.2f ms, peak RSS "
                "%.1f MiB\n", hist.messages, hist.page_ms, hist.rss_mib);
     if (recv_instr > 0)
-        printf("instructions per message: receive %.0f, raw decrypt %.0f "
-               "(callgrind)\n", recv_instr, raw_instr);
+        printf("instructions per message (callgrind): receive %.0f, raw "
+               "decrypt %.0f; send %.0f, raw encrypt %.0f; per flood "
+               "envelope %.0f\n", recv_instr, raw_instr, send_instr,
+               rawenc_instr, flood_instr);
     else
         printf("instructions per message: not measured%s\n",
                quick ? " (--quick)" : " (valgrind missing, failed or not "
