@@ -906,8 +906,10 @@ airlock_err store_outbox_add(store *s, const uint8_t id[16], const char *to,
     size_t sealed_n = 0;
     airlock_err err;
 
-    if (!addr_ok(to) || n > STORE_RELAY_ENVELOPE_MAX)
+    if (id == NULL || !addr_ok(to) || (frame == NULL && n > 0))
         return AIRLOCK_ERR_ARG;
+    if (n > STORE_RELAY_ENVELOPE_MAX)
+        return AIRLOCK_ERR_TOO_LARGE;
     if ((err = store_seal(s, "outbox.frame", (const char *)id, 16, frame, n,
                           &sealed, &sealed_n)) != AIRLOCK_OK)
         return err;

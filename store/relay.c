@@ -295,7 +295,7 @@ airlock_err store_relay_publish(store_relay *r, const char *addr,
     sqlite3_stmt *st;
     airlock_err err;
 
-    if (!raddr_ok(addr) || dev == 0 || n == 0)
+    if (!raddr_ok(addr) || dev == 0 || n == 0 || bundle == NULL)
         return AIRLOCK_ERR_ARG;
     if (n > STORE_RELAY_BUNDLE_MAX)
         return AIRLOCK_ERR_TOO_LARGE;
@@ -316,15 +316,20 @@ airlock_err store_relay_add_prekeys(store_relay *r, const char *addr,
     size_t i;
     airlock_err err;
 
-    if (!raddr_ok(addr) || dev == 0)
+    if (!raddr_ok(addr) || dev == 0 ||
+        (count > 0 && (ids == NULL || recs == NULL || rec_n == NULL)))
         return AIRLOCK_ERR_ARG;
+    /* All checked before the first insert: inside a caller's batch a
+     * refusal must not leave half the set behind. */
+    for (i = 0; i < count; i++) {
+        if (recs[i] == NULL)
+            return AIRLOCK_ERR_ARG;
+        if (rec_n[i] == 0 || rec_n[i] > STORE_RELAY_PREKEY_MAX)
+            return AIRLOCK_ERR_TOO_LARGE;
+    }
     if ((err = store_relay_begin(r)) != AIRLOCK_OK)
         return err;
     for (i = 0; i < count; i++) {
-        if (rec_n[i] == 0 || rec_n[i] > STORE_RELAY_PREKEY_MAX) {
-            err = AIRLOCK_ERR_TOO_LARGE;
-            goto fail;
-        }
         if ((err = rstmt(r, R_PREKEY_ADD, &st)) != AIRLOCK_OK)
             goto fail;
         sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
@@ -507,7 +512,7 @@ airlock_err store_relay_enqueue(store_relay *r, const char *to,
     sqlite3_stmt *st;
     airlock_err err;
 
-    if (!raddr_ok(to) || to_dev == 0 || n == 0)
+    if (!raddr_ok(to) || to_dev == 0 || n == 0 || env == NULL)
         return AIRLOCK_ERR_ARG;
     if (n > STORE_RELAY_ENVELOPE_MAX)
         return AIRLOCK_ERR_TOO_LARGE;
@@ -527,7 +532,7 @@ airlock_err store_relay_fetch(store_relay *r, const char *addr, uint32_t dev,
     int rc;
     airlock_err err;
 
-    if (!raddr_ok(addr) || limit == 0)
+    if (!raddr_ok(addr) || limit == 0 || limit > INT64_MAX || cb == NULL)
         return AIRLOCK_ERR_ARG;
     if ((err = rstmt(r, R_FETCH, &st)) != AIRLOCK_OK)
         return err;
@@ -599,7 +604,7 @@ airlock_err store_relay_ack(store_relay *r, const char *addr, uint32_t dev,
     size_t i;
     airlock_err err;
 
-    if (!raddr_ok(addr))
+    if (!raddr_ok(addr) || (n > 0 && seqs == NULL))
         return AIRLOCK_ERR_ARG;
     if (n == 0)
         return AIRLOCK_OK;

@@ -1342,6 +1342,47 @@ static void test_meta_values(void **state)
     assert_int_equal(store_meta_set(f->s, NULL, NULL, 0), AIRLOCK_ERR_ARG);
 }
 
+/* Stored requests: messages of contacts with trust UNKNOWN, not deleted. */
+static void test_request_count(void **state)
+{
+    fx *f = *state;
+    static const char *const who[] = { "bob", "bob", "carol", "carol",
+                                       "carol", "dan" };
+    store_msg m;
+    uint32_t n = 99;
+    size_t i;
+
+    assert_int_equal(store_contact_ensure(f->s, "bob", 1), AIRLOCK_OK);
+    assert_int_equal(store_contact_ensure(f->s, "carol", 1), AIRLOCK_OK);
+    assert_int_equal(store_contact_ensure(f->s, "dan", 1), AIRLOCK_OK);
+    assert_int_equal(store_contact_set_trust(f->s, "carol",
+                                             AIRLOCK_TRUST_ACCEPTED),
+                     AIRLOCK_OK);
+    assert_int_equal(store_contact_set_trust(f->s, "dan",
+                                             AIRLOCK_TRUST_BLOCKED),
+                     AIRLOCK_OK);
+    for (i = 0; i < sizeof who / sizeof who[0]; i++) {
+        memset(&m, 0, sizeof m);
+        memset(m.id, (int)i + 1, sizeof m.id);
+        snprintf(m.conversation, sizeof m.conversation, "%s", who[i]);
+        snprintf(m.sender, sizeof m.sender, "%s", who[i]);
+        m.content = (const uint8_t *)"x";
+        m.content_n = 1;
+        assert_int_equal(store_msg_insert(f->s, &m), AIRLOCK_OK);
+    }
+    assert_int_equal(store_msg_request_count(f->s, &n), AIRLOCK_OK);
+    assert_int_equal(n, 2);
+    memset(m.id, 1, sizeof m.id);
+    assert_int_equal(store_msg_delete(f->s, m.id), AIRLOCK_OK);
+    assert_int_equal(store_msg_request_count(f->s, &n), AIRLOCK_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_contact_set_trust(f->s, "bob",
+                                             AIRLOCK_TRUST_ACCEPTED),
+                     AIRLOCK_OK);
+    assert_int_equal(store_msg_request_count(f->s, &n), AIRLOCK_OK);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1381,6 +1422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_stored_address, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_meta_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_count, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
