@@ -443,38 +443,56 @@ static const char *const texts[] = {
 /* Alice writes to Bob (three texts and a frame with an attachment); Bob
  * has written to Alice first, so she is a contact and takes the full
  * decoder. The mail waits in the mailbox of the template. */
+static int accounts_setup_body(fixture *fx);
+
+/* No teardown after a failed setup: clean up here. */
 static int accounts_setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
+
+    if (fx == NULL)
+        return -1;
+    snprintf(fx->root, sizeof fx->root, "/tmp/airlock-faults-XXXXXX");
+    if (mkdtemp(fx->root) == NULL) {
+        free(fx);
+        return -1;
+    }
+    if (accounts_setup_body(fx) != 0) {
+        rm_rf(fx->root);
+        free(fx);
+        return -1;
+    }
+    *state = fx;
+    return 0;
+}
+
+static int accounts_setup_body(fixture *fx)
+{
     airlock_config cfg;
     airlock_ctx *alice = NULL, *bob = NULL;
     airlock_frame_attachment att;
     uint8_t *frame = NULL;
     size_t frame_n = 0, i;
+    int rc = -1;
 
-    if (fx == NULL)
-        return -1;
-    snprintf(fx->root, sizeof fx->root, "/tmp/airlock-faults-XXXXXX");
-    if (mkdtemp(fx->root) == NULL)
-        return -1;
     snprintf(fx->tmpl, sizeof fx->tmpl, "%s/tmpl", fx->root);
     snprintf(fx->home, sizeof fx->home, "%s/home", fx->root);
     config(&cfg, fx->tmpl, ALICE);
     if (airlock_account_create(&cfg) != AIRLOCK_OK ||
         airlock_open(&cfg, &alice) != AIRLOCK_OK)
-        return -1;
+        goto out;
     config(&cfg, fx->tmpl, BOB);
     if (airlock_account_create(&cfg) != AIRLOCK_OK ||
         airlock_open(&cfg, &bob) != AIRLOCK_OK)
-        return -1;
+        goto out;
     if (airlock_send_text(bob, ALICE, "hi", 2, NULL) != AIRLOCK_OK ||
         airlock_step(alice, 0) != AIRLOCK_OK ||
         airlock_step(bob, 0) != AIRLOCK_OK)
-        return -1;
+        goto out;
     for (i = 0; i < 3; i++)
         if (airlock_send_text(alice, BOB, texts[i], strlen(texts[i]), NULL) !=
             AIRLOCK_OK)
-            return -1;
+            goto out;
     memset(&att, 0, sizeof att);
     att.mime = "image/png";
     att.name = "photo.png";
@@ -482,12 +500,13 @@ static int accounts_setup(void **state)
     if (airlock_frame_encode("with a file", 11, NULL, &att, 1, &frame,
                              &frame_n) != AIRLOCK_OK ||
         airlock_send_frame(alice, BOB, frame, frame_n, NULL) != AIRLOCK_OK)
-        return -1;
+        goto out;
+    rc = 0;
+out:
     airlock_free(frame);
     airlock_close(alice);
     airlock_close(bob);
-    *state = fx;
-    return 0;
+    return rc;
 }
 
 static int accounts_teardown(void **state)

@@ -736,16 +736,22 @@ static int fx_setup(void **state)
     if (fx == NULL)
         return -1;
     snprintf(fx->home, sizeof fx->home, "/tmp/airlock-sbtest-XXXXXX");
-    if (mkdtemp(fx->home) == NULL)
+    if (mkdtemp(fx->home) == NULL) {
+        free(fx);
         return -1;
+    }
     airlock_config_init(&fx->cfg);
     fx->cfg.home = fx->home;
     fx->cfg.account = "alice@example.org";
     fx->cfg.no_passphrase = 1;
     fx->cfg.on_event = on_event;
     fx->cfg.user_data = &fx->ev;
-    if (airlock_account_create(&fx->cfg) != AIRLOCK_OK)
+    if (airlock_account_create(&fx->cfg) != AIRLOCK_OK) {
+        /* no teardown after a failed setup: clean up here */
+        rm_rf(fx->home);
+        free(fx);
         return -1;
+    }
     *state = fx;
     return 0;
 }
