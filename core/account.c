@@ -8,14 +8,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <utf8proc.h>
 
+#include "net/xmpp/xmpp.h"
+
 #define ACCOUNT_PREKEYS 100u
 #define RELAY_DEFAULT_NAME "local-relay.db"
+/* XMPP accounts: the inbound spool in the account directory, the store
+ * meta keys, and how long opening waits for the session. */
+#define XMPP_SPOOL_NAME "xmpp-spool.db"
+#define XMPP_META_HOST "xmpp_host"
+#define XMPP_META_PORT "xmpp_port"
+#define XMPP_META_TLS "xmpp_tls"
+#define XMPP_META_PASSWORD "xmpp_password"        /* sealed */
+#define XMPP_READY_WAIT_MS 10000
 
 AIRLOCK_API void airlock_config_init(airlock_config *cfg)
 {
@@ -143,13 +154,39 @@ static airlock_err resolve_paths(const airlock_config *cfg, paths *p)
     return AIRLOCK_OK;
 }
 
+/* XMPP settings: a bare JID account, a known TLS mode, and TLS checks
+ * switched off only for a loopback server. */
+static airlock_err check_xmpp(const airlock_config *cfg, bool create)
+{
+    const char *host = cfg->xmpp_host;
+
+    if (!net_xmpp_bare_jid_ok(cfg->account) || cfg->xmpp_tls < 0 ||
+        cfg->xmpp_tls > NET_XMPP_TLS_DISABLE)
+        return AIRLOCK_ERR_ARG;
+    if (host != NULL && (host[0] == '\0' || strlen(host) > NET_XMPP_HOST_MAX))
+        return AIRLOCK_ERR_ARG;
+    if (host == NULL)
+        host = strchr(cfg->account, '@') + 1;
+    if (cfg->xmpp_tls != NET_XMPP_TLS_VERIFY &&
+        !net_xmpp_host_is_loopback(host))
+        return AIRLOCK_ERR_ARG;
+    if (cfg->xmpp_password != NULL &&
+        (cfg->xmpp_password[0] == '\0' ||
+         strlen(cfg->xmpp_password) > NET_XMPP_PASSWORD_MAX))
+        return AIRLOCK_ERR_ARG;
+    if (create && cfg->xmpp_password == NULL)
+        return AIRLOCK_ERR_ARG;
+    return AIRLOCK_OK;
+}
+
 static airlock_err check_config(const airlock_config *cfg)
 {
     if (cfg == NULL || cfg->struct_size < sizeof(airlock_config))
         return AIRLOCK_ERR_ARG;
     if (!addr_path_ok(cfg->account))
         return AIRLOCK_ERR_ARG;
-    if (cfg->transport != AIRLOCK_TRANSPORT_LOCAL)
+    if (cfg->transport != AIRLOCK_TRANSPORT_LOCAL &&
+        cfg->transport != AIRLOCK_TRANSPORT_XMPP)
         return AIRLOCK_ERR_UNSUPPORTED;
     if (!cfg->no_passphrase && cfg->passphrase == NULL)
         return AIRLOCK_ERR_ARG;
@@ -200,6 +237,157 @@ static uint32_t new_device_id(void)
     return id;
 }
 
+/* The engine's answer to the XMPP gate: a peer's trust, UNKNOWN when we
+ * have no contact (or cannot tell). */
+static airlock_trust xmpp_trust(void *user, const char *addr)
+{
+    airlock_ctx *ctx = user;
+    store_contact c;
+
+    if (!engine_addr_ok(addr) ||
+        store_contact_get(ctx->st, addr, &c) != AIRLOCK_OK)
+        return AIRLOCK_TRUST_UNKNOWN;
+    return c.trust;
+}
+
+typedef struct xmpp_settings {
+    char host[NET_XMPP_HOST_MAX + 1];  /* "" : the account's domain */
+    uint16_t port;
+    int tls;
+} xmpp_settings;
+
+static airlock_err meta_text(store *st, const char *key, char *out,
+                             size_t cap)
+{
+    uint8_t *v = NULL;
+    size_t n = 0;
+    airlock_err err = store_meta_get(st, key, &v, &n);
+
+    out[0] = '\0';
+    if (err == AIRLOCK_OK && (n >= cap || memchr(v, '\0', n) != NULL))
+        err = AIRLOCK_ERR_CORRUPT;
+    if (err == AIRLOCK_OK) {
+        memcpy(out, v, n);
+        out[n] = '\0';
+    }
+    free(v);
+    return err;
+}
+
+static airlock_err xmpp_settings_load(store *st, xmpp_settings *x)
+{
+    char num[16];
+    char *end;
+    unsigned long v;
+    airlock_err err;
+
+    memset(x, 0, sizeof *x);
+    err = meta_text(st, XMPP_META_HOST, x->host, sizeof x->host);
+    if (err != AIRLOCK_OK && err != AIRLOCK_ERR_NOT_FOUND)
+        return err;
+    if ((err = meta_text(st, XMPP_META_PORT, num, sizeof num)) != AIRLOCK_OK)
+        return err;
+    v = strtoul(num, &end, 10);
+    if (*end != '\0' || v > 65535)
+        return AIRLOCK_ERR_CORRUPT;
+    x->port = (uint16_t)v;
+    if ((err = meta_text(st, XMPP_META_TLS, num, sizeof num)) != AIRLOCK_OK)
+        return err;
+    if (num[0] < '0' || num[0] > '2' || num[1] != '\0')
+        return AIRLOCK_ERR_CORRUPT;
+    x->tls = num[0] - '0';
+    return AIRLOCK_OK;
+}
+
+static airlock_err xmpp_settings_save(store *st, const airlock_config *cfg)
+{
+    char num[16];
+    airlock_err err;
+
+    if (cfg->xmpp_host != NULL &&
+        (err = store_meta_set(st, XMPP_META_HOST,
+                              (const uint8_t *)cfg->xmpp_host,
+                              strlen(cfg->xmpp_host))) != AIRLOCK_OK)
+        return err;
+    snprintf(num, sizeof num, "%u", (unsigned)cfg->xmpp_port);
+    if ((err = store_meta_set(st, XMPP_META_PORT, (const uint8_t *)num,
+                              strlen(num))) != AIRLOCK_OK)
+        return err;
+    snprintf(num, sizeof num, "%d", cfg->xmpp_tls);
+    if ((err = store_meta_set(st, XMPP_META_TLS, (const uint8_t *)num,
+                              strlen(num))) != AIRLOCK_OK)
+        return err;
+    /* sealed under the database key, like every other secret */
+    return store_meta_set_sealed(st, XMPP_META_PASSWORD,
+                                 (const uint8_t *)cfg->xmpp_password,
+                                 strlen(cfg->xmpp_password));
+}
+
+/* Open the XMPP transport of an account. The password is cfg's when given,
+ * else the sealed one in the store. */
+static airlock_err xmpp_open(const airlock_config *cfg, store *st,
+                             const char *dir, uint32_t dev,
+                             net_xmpp_trust_fn trust, void *user,
+                             net_transport **out)
+{
+    xmpp_settings x;
+    net_xmpp_args a;
+    char spool[4200];
+    uint8_t *pw = NULL;
+    size_t pw_n = 0;
+    int n;
+    airlock_err err;
+
+    *out = NULL;
+    if ((err = xmpp_settings_load(st, &x)) != AIRLOCK_OK)
+        return err;
+    n = snprintf(spool, sizeof spool, "%s/%s", dir, XMPP_SPOOL_NAME);
+    if (n < 0 || (size_t)n >= sizeof spool)
+        return AIRLOCK_ERR_ARG;
+    if (cfg->xmpp_password != NULL) {
+        pw_n = strlen(cfg->xmpp_password);
+    } else if ((err = store_meta_get_sealed(st, XMPP_META_PASSWORD, &pw,
+                                            &pw_n)) != AIRLOCK_OK) {
+        return err;
+    }
+    memset(&a, 0, sizeof a);
+    a.jid = cfg->account;
+    a.password = pw != NULL ? (const char *)pw : cfg->xmpp_password;
+    a.password_n = pw_n;
+    a.host = x.host[0] != '\0' ? x.host : NULL;
+    a.port = x.port;
+    a.tls = (net_xmpp_tls)x.tls;
+    a.device_id = dev;
+    a.spool_path = spool;
+    a.trust = trust;
+    a.trust_user = user;
+    err = net_xmpp_open(&a, out);
+    if (pw != NULL)
+        store_buf_free(pw, pw_n);
+    return err;
+}
+
+/* Undo a half-made account: the files directly in its directory (all we
+ * create there), then the directory. Only for a directory we just made. */
+static void remove_account_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[4400];
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) <
+            (int)sizeof p)
+            (void)unlink(p);
+    }
+    closedir(d);
+    (void)rmdir(dir);
+}
+
 AIRLOCK_API airlock_err airlock_account_create(const airlock_config *cfg)
 {
     paths p;
@@ -210,7 +398,12 @@ AIRLOCK_API airlock_err airlock_account_create(const airlock_config *cfg)
     struct stat sb;
     airlock_err err;
 
+    bool xmpp;
+
     if ((err = check_config(cfg)) != AIRLOCK_OK)
+        return err;
+    xmpp = cfg->transport == AIRLOCK_TRANSPORT_XMPP;
+    if (xmpp && (err = check_xmpp(cfg, true)) != AIRLOCK_OK)
         return err;
     if ((err = base_init()) != AIRLOCK_OK)
         return err;
@@ -231,15 +424,28 @@ AIRLOCK_API airlock_err airlock_account_create(const airlock_config *cfg)
                                        ACCOUNT_PREKEYS)) != AIRLOCK_OK ||
         (err = store_meta_set(st, "account", (const uint8_t *)cfg->account,
                               strlen(cfg->account))) != AIRLOCK_OK ||
-        (err = store_meta_set(st, "relay", (const uint8_t *)p.relay,
-                              strlen(p.relay))) != AIRLOCK_OK ||
-        (err = store_meta_set(st, "transport", (const uint8_t *)"local",
-                              5)) != AIRLOCK_OK) {
+        (!xmpp &&
+         (err = store_meta_set(st, "relay", (const uint8_t *)p.relay,
+                               strlen(p.relay))) != AIRLOCK_OK) ||
+        (xmpp && (err = xmpp_settings_save(st, cfg)) != AIRLOCK_OK) ||
+        (err = store_meta_set(st, "transport",
+                              (const uint8_t *)(xmpp ? "xmpp" : "local"),
+                              xmpp ? 4 : 5)) != AIRLOCK_OK) {
         store_rollback(st);
         goto out;
     }
     if ((err = store_commit(st)) != AIRLOCK_OK)
         goto out;
+    if (xmpp) {
+        /* Nobody is asked for trust yet: the account has no contacts. */
+        if ((err = xmpp_open(cfg, st, p.dir, crypto_device_id(cr), NULL,
+                             NULL, &net)) != AIRLOCK_OK ||
+            (err = publish_all(cr, net)) != AIRLOCK_OK)
+            goto out;
+        /* the session publishes the device list and the bundle */
+        err = net_xmpp_wait_ready(net, XMPP_READY_WAIT_MS);
+        goto out;
+    }
     if ((err = net_local_open(p.relay, cfg->account, crypto_device_id(cr),
                               &net)) != AIRLOCK_OK)
         goto out;
@@ -249,6 +455,11 @@ out:
         net->ops->close(net);
     crypto_ctx_free(cr);
     store_close(st);
+    /* An XMPP account that could not reach its server (wrong password,
+     * no server, TLS refused) is not left half made: init can be run
+     * again. */
+    if (err != AIRLOCK_OK && xmpp && st != NULL)
+        remove_account_dir(p.dir);
     return err;
 }
 
@@ -262,6 +473,7 @@ AIRLOCK_API airlock_err airlock_open(const airlock_config *cfg,
     size_t relay_n = 0;
     struct stat sb;
     struct epoll_event ev;
+    char kind[16];
     int nfd;
     airlock_err err;
 
@@ -280,6 +492,7 @@ AIRLOCK_API airlock_err airlock_open(const airlock_config *cfg,
         return AIRLOCK_ERR_NOMEM;
     ctx->epfd = -1;
     ctx->log_fd = -1;
+    ctx->up_reported = -1;
     ctx->al = cfg->allocator;
     ctx->on_event = cfg->on_event;
     ctx->user_data = cfg->user_data;
@@ -304,9 +517,25 @@ AIRLOCK_API airlock_err airlock_open(const airlock_config *cfg,
     }
     free(relay);
     relay = NULL;
-    if ((err = net_local_open(p.relay, ctx->account, ctx->device_id,
-                              &ctx->net)) != AIRLOCK_OK)
+    if ((err = meta_text(ctx->st, "transport", kind, sizeof kind)) !=
+            AIRLOCK_OK &&
+        err != AIRLOCK_ERR_NOT_FOUND)
         goto fail;
+    if (strcmp(kind, "xmpp") == 0) {
+        if ((err = check_xmpp(cfg, false)) != AIRLOCK_OK ||
+            (err = xmpp_open(cfg, ctx->st, ctx->dir, ctx->device_id,
+                             xmpp_trust, ctx, &ctx->net)) != AIRLOCK_OK ||
+            (err = publish_all(ctx->cr, ctx->net)) != AIRLOCK_OK)
+            goto fail;
+        /* Offline is fine (the transport keeps trying); refused
+         * credentials are not. */
+        if ((err = net_xmpp_wait_ready(ctx->net, XMPP_READY_WAIT_MS)) ==
+            AIRLOCK_ERR_AUTH)
+            goto fail;
+    } else if ((err = net_local_open(p.relay, ctx->account, ctx->device_id,
+                                     &ctx->net)) != AIRLOCK_OK) {
+        goto fail;
+    }
     if ((ctx->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
         err = AIRLOCK_ERR_IO;
         goto fail;
@@ -397,10 +626,24 @@ AIRLOCK_API airlock_err airlock_step(airlock_ctx *ctx, int timeout_ms)
         return AIRLOCK_ERR_ARG;
     deadline = timeout_ms > 0 ? base_mono_ms() + timeout_ms : 0;
     for (;;) {
+        int up;
+
         ctx->net->ops->drain(ctx->net);
+        /* tell the front end when the transport comes up or goes down */
+        if ((up = ctx->net->ops->up(ctx->net) ? 1 : 0) != ctx->up_reported) {
+            airlock_event ev;
+
+            ctx->up_reported = up;
+            memset(&ev, 0, sizeof ev);
+            ev.kind = AIRLOCK_EVENT_TRANSPORT;
+            ev.transport_up = up;
+            engine_emit(ctx, &ev);
+        }
         if ((err = engine_inbound(ctx, &handled)) != AIRLOCK_OK)
             return err;
-        if ((err = engine_outbox_flush(ctx)) != AIRLOCK_OK)
+        /* a transport that is down keeps the outbox for later */
+        if (ctx->net->ops->up(ctx->net) &&
+            (err = engine_outbox_flush(ctx)) != AIRLOCK_OK)
             return err;
         if (handled > 0 || timeout_ms == 0)
             return AIRLOCK_OK;

@@ -155,11 +155,17 @@ airlock_err engine_render(airlock_ctx *ctx, const char *sender,
         *out = NULL;
     if (ctx == NULL || sender == NULL || out == NULL)
         return AIRLOCK_ERR_ARG;
+    /* Nothing vouches for who sent an unencrypted message but the server's
+     * word: it is shown as inert text whoever it claims to be from. */
+    if (kind == STORE_CONTENT_BODY_PLAIN && trust != AIRLOCK_TRUST_BLOCKED)
+        trust = AIRLOCK_TRUST_UNKNOWN;
     if (!ctx->sb.on)
         err = airlock_render(content, n, trust, in, ctx->al, out);
     else
         err = render_sandboxed(ctx, sender, SANDBOX_OP_RENDER, content, n, in,
                                trust, out);
+    if (err == AIRLOCK_OK && kind == STORE_CONTENT_BODY_PLAIN)
+        err = engine_mark_unencrypted(ctx, out);
     if (err == AIRLOCK_OK)
         engine_log(ctx, "render bytes=%zu kind=%d trust=%d sandbox=%d "
                    "spans=%zu attachments=%zu notices=%zu malformed=%d", n,

@@ -79,6 +79,7 @@ struct airlock_ctx {
     unsigned batch_depth;
     bool batch_dirty;                /* outbox rows waiting for flush */
     bool prekeys_used;               /* replenish after this batch */
+    int up_reported;                 /* transport state last told: -1 none */
     send_cache sends;                /* valid while batch_depth > 0 */
     airlock_stats stats;
 };
@@ -96,6 +97,13 @@ airlock_err engine_render(airlock_ctx *ctx, const char *sender,
                           const uint8_t *content, size_t n,
                           store_content_kind kind, airlock_trust trust,
                           airlock_model **out);
+
+/* A message that travelled without end-to-end encryption (XMPP plain
+ * <body>): *m is replaced by the same model with a notice saying so in
+ * front (inbound.c). On failure *m is freed and NULL. */
+#define ENGINE_NOTICE_UNENCRYPTED \
+    "unencrypted: this message was sent without end-to-end encryption"
+airlock_err engine_mark_unencrypted(airlock_ctx *ctx, airlock_model **m);
 
 /* Record a security event and tell the front end. */
 void engine_security(airlock_ctx *ctx, airlock_sec_kind kind,

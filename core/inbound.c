@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/gate.h"
+#include "net/xmpp/xmpp.h"
 
 /* Plaintext held for rendering after the commit, per batch. */
 #define INBOUND_BATCH_BYTES (8u * 1024u * 1024u)
@@ -70,6 +71,7 @@ typedef struct inb_batch {
     uint32_t requests;           /* stored messages from unknown senders */
     bool requests_known;
     char addr_ok[STORE_ADDR_MAX + 1]; /* the last sender address checked */
+    bool contacts_changed;       /* a subscription request was recorded */
 } inb_batch;
 
 /* Fold a security event into the batch; written inside the transaction. */
@@ -183,169 +185,167 @@ static airlock_err hold_new_device(airlock_ctx *ctx, const char *sender,
     return AIRLOCK_OK;
 }
 
-static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
+/* Who a message is from and where it goes, after the checks every
+ * inbound item passes before anything is decrypted or stored. */
+typedef struct inb_from {
+    char sender[STORE_ADDR_MAX + 1];
+    char recipient[STORE_ADDR_MAX + 1];
+    const char *conv;
+    bool self_sync;              /* written by our own other device */
+    airlock_trust trust;         /* the sender's (ACCEPTED for self_sync) */
+    uint8_t dedup[32];
+} inb_from;
+
+/* What the duplicate key of an item is made of (dedup_key). */
+typedef struct inb_dedup {
+    uint32_t device;
+    const uint8_t *a, *b2;
+    size_t a_n, b2_n;
+    const uint8_t *env;
+    size_t n;
+} inb_dedup;
+
+/* The duplicate key of an item. The local mailbox hands over the
+ * sender's envelope bytes unchanged: their hash. Over XMPP the same
+ * message can come twice with different wrapping (a server re-routing
+ * what a session that died never acknowledged adds a delay stamp): the
+ * key is what the sender wrote, the Signal message of this device
+ * (unique per message) or the unencrypted body with its message id. */
+static void dedup_key(airlock_ctx *ctx, const char *sender,
+                      const inb_dedup *d, uint8_t out[32])
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    wr w;
+
+    if (!ctx->net->ops->payload_is_body) {
+        base_hash32(d->env, d->n, out);
+        return;
+    }
+    wr_init(&w, ctx->al, 2 * NET_ENV_MAX);
+    wr_lbytes(&w, sender, strlen(sender));
+    wr_u32be(&w, d->device);
+    wr_lbytes(&w, d->a, d->a_n);
+    wr_lbytes(&w, d->b2, d->b2_n);
+    if (wr_take(&w, &buf, &len) != AIRLOCK_OK) {
+        /* no memory for the key: the whole item's hash still catches
+         * exact repeats */
+        wr_clear(&w, false);
+        base_hash32(d->env, d->n, out);
+        return;
+    }
+    base_hash32(buf, len, out);
+    base_free(ctx->al, buf);
+}
+
+/* Addresses: valid and meant for us. false: dropped (with an event). */
+static bool read_addresses(inb_batch *b, const char *s, size_t sn,
+                           const char *r, size_t rn, inb_from *f)
 {
     airlock_ctx *ctx = b->ctx;
-    net_env e;
-    const net_env_header *h;
-    char sender[STORE_ADDR_MAX + 1], recipient[STORE_ADDR_MAX + 1];
-    const char *conv;
-    uint8_t dedup[32], keytag[CRYPTO_KEYTAG + 16], *plain = NULL;
-    size_t ktn = 0;
-    bool self_sync, seen = false, changed = false, new_device = false;
-    store_remote_id rid;
-    airlock_trust trust;
-    inb_item *it;
-    airlock_err err;
 
-    engine_log(ctx, "inbound envelope bytes=%zu", n);
-    /* 1. size cap, before any parsing */
-    if (n > NET_ENV_MAX) {
-        sec(b, AIRLOCK_SEC_OVERSIZED, "", "envelope over the size limit");
-        return;
-    }
-    /* 2. envelope through the bounded reader */
-    if ((err = net_env_decode(env, n, &e)) != AIRLOCK_OK) {
-        sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, "", airlock_strerror(err));
-        return;
-    }
-    copy_str(sender, sizeof sender, e.sender, e.sender_n);
-    copy_str(recipient, sizeof recipient, e.recipient, e.recipient_n);
+    copy_str(f->sender, sizeof f->sender, s, sn);
+    copy_str(f->recipient, sizeof f->recipient, r, rn);
     /* Addresses reach displays and the store: no bidi or invisible
      * characters in them (the envelope codec already refused controls).
      * The own account and the sender checked last passed already. */
-    if (!((b->addr_ok[0] != '\0' && strcmp(sender, b->addr_ok) == 0) ||
-          engine_addr_ok(sender)) ||
-        !(strcmp(recipient, ctx->account) == 0 ||
-          engine_addr_ok(recipient))) {
+    if (!((b->addr_ok[0] != '\0' && strcmp(f->sender, b->addr_ok) == 0) ||
+          engine_addr_ok(f->sender)) ||
+        !(strcmp(f->recipient, ctx->account) == 0 ||
+          engine_addr_ok(f->recipient))) {
         sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, "",
             "address with invisible or control characters");
-        return;
+        return false;
     }
-    memcpy(b->addr_ok, sender, strlen(sender) + 1);
-    self_sync = strcmp(sender, ctx->account) == 0;
-    if (self_sync && e.sender_device == ctx->device_id)
-        return;                               /* our own echo */
-    if (!self_sync && strcmp(recipient, ctx->account) != 0) {
-        sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, sender,
+    memcpy(b->addr_ok, f->sender, strlen(f->sender) + 1);
+    f->self_sync = strcmp(f->sender, ctx->account) == 0;
+    if (!f->self_sync && strcmp(f->recipient, ctx->account) != 0) {
+        sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, f->sender,
             "addressed to another account");
-        return;
+        return false;
     }
-    if ((h = net_env_find(&e, ctx->device_id)) == NULL) {
-        sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, sender,
-            "no key for this device");
-        return;
-    }
-    conv = self_sync ? recipient : sender;
-    /* 3. blocked: dropped here; unknown: rate limits, before decryption */
-    if (self_sync) {
-        trust = AIRLOCK_TRUST_ACCEPTED;
+    f->conv = f->self_sync ? f->recipient : f->sender;
+    return true;
+}
+
+/* 3. blocked: dropped here; unknown: rate limits, before decryption; then
+ * the duplicate check. false: dropped, or b->fatal set. */
+static bool admit(inb_batch *b, const inb_dedup *d, inb_from *f)
+{
+    airlock_ctx *ctx = b->ctx;
+    bool seen = false;
+    airlock_err err;
+
+    if (f->self_sync) {
+        f->trust = AIRLOCK_TRUST_ACCEPTED;
     } else {
-        trust = batch_trust(b, sender, &err);
+        f->trust = batch_trust(b, f->sender, &err);
         if (err != AIRLOCK_OK) {
             b->fatal = err;
-            return;
+            return false;
         }
     }
-    if (trust == AIRLOCK_TRUST_BLOCKED) {
-        sec(b, AIRLOCK_SEC_BLOCKED_DROP, sender, "dropped before decryption");
+    if (f->trust == AIRLOCK_TRUST_BLOCKED) {
+        sec(b, AIRLOCK_SEC_BLOCKED_DROP, f->sender,
+            "dropped before decryption");
         ctx->stats.dropped++;
-        return;
+        return false;
     }
-    if (trust == AIRLOCK_TRUST_UNKNOWN) {
+    if (f->trust == AIRLOCK_TRUST_UNKNOWN) {
         if (!b->requests_known) {
             if ((err = store_msg_request_count(ctx->st, &b->requests)) !=
                 AIRLOCK_OK) {
                 b->fatal = err;
-                return;
+                return false;
             }
             b->requests_known = true;
         }
         if (b->requests >= ENGINE_RL_STORED_REQUESTS_MAX) {
-            sec(b, AIRLOCK_SEC_RATE_LIMITED, sender,
+            sec(b, AIRLOCK_SEC_RATE_LIMITED, f->sender,
                 "message requests are full");
             ctx->stats.dropped++;
-            return;
+            return false;
         }
-        if (!engine_rl_allow(ctx, sender, b->now)) {
-            sec(b, AIRLOCK_SEC_RATE_LIMITED, sender,
+        if (!engine_rl_allow(ctx, f->sender, b->now)) {
+            sec(b, AIRLOCK_SEC_RATE_LIMITED, f->sender,
                 "over the limit for unknown senders");
             ctx->stats.dropped++;
-            return;
+            return false;
         }
     }
     /* A redelivery after a crash, or a replayed envelope: stored once. */
-    base_hash32(env, n, dedup);
-    if ((err = store_msg_seen(ctx->st, dedup, sizeof dedup, &seen)) !=
+    dedup_key(ctx, f->sender, d, f->dedup);
+    if ((err = store_msg_seen(ctx->st, f->dedup, sizeof f->dedup, &seen)) !=
         AIRLOCK_OK) {
         b->fatal = err;
-        return;
+        return false;
     }
-    if (seen)
-        return;
-    /* Is this a device we have never heard from, of a contact we know? */
-    if ((err = store_rid_get(ctx->st, sender, e.sender_device, &rid)) ==
-        AIRLOCK_ERR_NOT_FOUND) {
-        new_device = true;
-    } else if (err != AIRLOCK_OK) {
-        b->fatal = err;
-        return;
-    }
-    /* 4. decrypt */
-    engine_log(ctx, "inbound decrypt device=%u headers=%zu prekey=%d "
-               "trust=%d payload=%zu", e.sender_device, e.header_count,
-               h->prekey ? 1 : 0, (int)trust, e.payload_n);
-    ctx->stats.decrypts++;
-    err = crypto_decrypt_key(ctx->cr, sender, e.sender_device, h->keymsg,
-                             h->keymsg_n, h->prekey, keytag, sizeof keytag,
-                             &ktn, &changed);
-    if (err != AIRLOCK_OK) {
-        if (err == AIRLOCK_ERR_STORE || err == AIRLOCK_ERR_NOMEM) {
-            b->fatal = err;
-            return;
-        }
-        sec(b, err == AIRLOCK_ERR_DUPLICATE ? AIRLOCK_SEC_DUPLICATE :
-            AIRLOCK_SEC_DECRYPT_FAILED, sender, airlock_strerror(err));
-        return;
-    }
-    if (h->prekey)
-        ctx->prekeys_used = true;
-    if (ktn != CRYPTO_KEYTAG) {
-        sec(b, AIRLOCK_SEC_DECRYPT_FAILED, sender, "key material malformed");
-        goto out;
-    }
-    if ((plain = base_alloc(ctx->al, e.payload_n)) == NULL) {
-        b->fatal = AIRLOCK_ERR_NOMEM;
-        goto out;
-    }
-    if ((err = crypto_gcm_decrypt(keytag, e.iv, NET_ENV_IV, e.payload,
-                                  e.payload_n, keytag + CRYPTO_MSGKEY,
-                                  plain)) != AIRLOCK_OK) {
-        sec(b, AIRLOCK_SEC_DECRYPT_FAILED, sender,
-            "payload authentication failed");
-        goto out;
-    }
-    if (!changed && new_device && !self_sync &&
-        (err = hold_new_device(ctx, sender, e.sender_device, &changed)) !=
-            AIRLOCK_OK) {
+    return !seen;
+}
+
+/* 5. sealed into the store, in the batch's transaction; queued for
+ * delivery after the commit. Takes `plain` (freed on every path). */
+static void store_item(inb_batch *b, inb_from *f, const uint8_t id[16],
+                       uint32_t device, uint64_t ts, store_content_kind kind,
+                       bool changed, bool consent, uint8_t *plain,
+                       size_t plain_n)
+{
+    airlock_ctx *ctx = b->ctx;
+    inb_item *it;
+    airlock_err err;
+
+    if ((err = store_contact_ensure(ctx->st, f->conv, b->now)) != AIRLOCK_OK) {
         b->fatal = err;
         goto out;
     }
-    if (changed)
-        sec(b, AIRLOCK_SEC_IDENTITY_CHANGED, sender,
-            new_device ? "a new device appeared" :
-                         "a device's identity key changed");
-    /* 5. sealed into the store, in the batch's transaction */
-    if ((err = store_contact_ensure(ctx->st, conv, b->now)) != AIRLOCK_OK) {
-        b->fatal = err;
-        goto out;
-    }
-    if (self_sync) {
-        /* Written from the own other device: that is consent. */
-        airlock_trust t = contact_trust(ctx, conv, &err);
+    if (f->self_sync && consent) {
+        /* Written from the own other device: that is consent (not from a
+         * device of ours we have not confirmed, nor unencrypted: anyone
+         * can claim our address). */
+        airlock_trust t = contact_trust(ctx, f->conv, &err);
 
         if (err == AIRLOCK_OK && t == AIRLOCK_TRUST_UNKNOWN) {
-            err = store_contact_set_trust(ctx->st, conv,
+            err = store_contact_set_trust(ctx->st, f->conv,
                                           AIRLOCK_TRUST_ACCEPTED);
             batch_trust_changed(b);
         }
@@ -356,21 +356,20 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
     }
     it = &b->items[b->nitems];
     memset(it, 0, sizeof *it);
-    memcpy(it->m.id, e.id, sizeof it->m.id);
-    snprintf(it->m.conversation, sizeof it->m.conversation, "%s", conv);
-    snprintf(it->m.sender, sizeof it->m.sender, "%s", sender);
-    it->m.sender_device = e.sender_device;
-    it->m.outgoing = self_sync;
-    it->m.sent_ms = (int64_t)(e.timestamp_ms > INT64_MAX ? INT64_MAX :
-                              e.timestamp_ms);
+    memcpy(it->m.id, id, sizeof it->m.id);
+    snprintf(it->m.conversation, sizeof it->m.conversation, "%s", f->conv);
+    snprintf(it->m.sender, sizeof it->m.sender, "%s", f->sender);
+    it->m.sender_device = device;
+    it->m.outgoing = f->self_sync;
+    it->m.sent_ms = (int64_t)(ts > INT64_MAX ? INT64_MAX : ts);
     it->m.received_ms = b->now;
-    it->m.state = self_sync ? AIRLOCK_MSG_SENT : AIRLOCK_MSG_RECEIVED;
-    it->m.kind = STORE_CONTENT_FRAME;
+    it->m.state = f->self_sync ? AIRLOCK_MSG_SENT : AIRLOCK_MSG_RECEIVED;
+    it->m.kind = kind;
     it->m.inert_device = changed;
     it->m.content = plain;
-    it->m.content_n = e.payload_n;
-    it->m.dedup = dedup;
-    it->m.dedup_n = sizeof dedup;
+    it->m.content_n = plain_n;
+    it->m.dedup = f->dedup;
+    it->m.dedup_n = sizeof f->dedup;
     err = store_msg_insert(ctx->st, &it->m);
     it->m.dedup = NULL;
     it->m.dedup_n = 0;
@@ -381,18 +380,290 @@ static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
         goto out;
     }
     it->plain = plain;
-    it->contact_trust = trust;
-    it->self_sync = self_sync;
+    it->contact_trust = f->trust;
+    it->self_sync = f->self_sync;
     plain = NULL;
     b->nitems++;
-    if (!self_sync && trust == AIRLOCK_TRUST_UNKNOWN)
+    if (!f->self_sync && f->trust == AIRLOCK_TRUST_UNKNOWN)
         b->requests++;
-    b->bytes += e.payload_n;
-    engine_log(ctx, "inbound stored bytes=%zu device=%u changed=%d",
-               e.payload_n, e.sender_device, changed ? 1 : 0);
+    b->bytes += plain_n;
+    engine_log(ctx, "inbound stored bytes=%zu device=%u changed=%d kind=%d",
+               plain_n, device, changed ? 1 : 0, (int)kind);
+out:
+    if (plain != NULL) {
+        base_wipe(plain, plain_n);
+        base_free(ctx->al, plain);
+    }
+}
+
+/* An encrypted message: envelope v1, or (XMPP) a spool record with a
+ * 16-byte IV. */
+static void handle_env(inb_batch *b, const net_env *e, size_t iv_n,
+                       const uint8_t *env, size_t n)
+{
+    airlock_ctx *ctx = b->ctx;
+    const net_env_header *h;
+    uint8_t keytag[CRYPTO_KEYTAG + 16], *plain = NULL;
+    const uint8_t *tag;
+    size_t ktn = 0, ct_n;
+    bool changed = false, new_device = false;
+    bool body = ctx->net->ops->payload_is_body;
+    store_remote_id rid;
+    inb_dedup d;
+    inb_from f;
+    airlock_err err;
+
+    if (!read_addresses(b, e->sender, e->sender_n, e->recipient,
+                        e->recipient_n, &f))
+        return;
+    if (f.self_sync && e->sender_device == ctx->device_id)
+        return;                               /* our own echo */
+    if ((h = net_env_find(e, ctx->device_id)) == NULL) {
+        sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, f.sender,
+            "no key for this device");
+        return;
+    }
+    memset(&d, 0, sizeof d);
+    d.device = e->sender_device;
+    d.a = h->keymsg;
+    d.a_n = h->keymsg_n;
+    d.env = env;
+    d.n = n;
+    if (!admit(b, &d, &f))
+        return;
+    /* Is this a device we have never heard from, of a contact we know? */
+    if ((err = store_rid_get(ctx->st, f.sender, e->sender_device, &rid)) ==
+        AIRLOCK_ERR_NOT_FOUND) {
+        new_device = true;
+    } else if (err != AIRLOCK_OK) {
+        b->fatal = err;
+        return;
+    }
+    /* 4. decrypt */
+    engine_log(ctx, "inbound decrypt device=%u headers=%zu prekey=%d "
+               "trust=%d payload=%zu", e->sender_device, e->header_count,
+               h->prekey ? 1 : 0, (int)f.trust, e->payload_n);
+    ctx->stats.decrypts++;
+    err = crypto_decrypt_key(ctx->cr, f.sender, e->sender_device, h->keymsg,
+                             h->keymsg_n, h->prekey, keytag, sizeof keytag,
+                             &ktn, &changed);
+    if (err != AIRLOCK_OK) {
+        if (err == AIRLOCK_ERR_STORE || err == AIRLOCK_ERR_NOMEM) {
+            b->fatal = err;
+            return;
+        }
+        sec(b, err == AIRLOCK_ERR_DUPLICATE ? AIRLOCK_SEC_DUPLICATE :
+            AIRLOCK_SEC_DECRYPT_FAILED, f.sender, airlock_strerror(err));
+        return;
+    }
+    if (h->prekey)
+        ctx->prekeys_used = true;
+    ct_n = e->payload_n;
+    if (ktn == CRYPTO_KEYTAG) {
+        tag = keytag + CRYPTO_MSGKEY;
+    } else if (body && ktn == CRYPTO_MSGKEY && ct_n >= CRYPTO_GCM_TAG) {
+        /* The older OMEMO layout: a 16-byte key, the tag after the
+         * ciphertext. */
+        ct_n -= CRYPTO_GCM_TAG;
+        tag = e->payload + ct_n;
+    } else {
+        sec(b, AIRLOCK_SEC_DECRYPT_FAILED, f.sender, "key material malformed");
+        goto out;
+    }
+    if ((plain = base_alloc(ctx->al, ct_n)) == NULL) {
+        b->fatal = AIRLOCK_ERR_NOMEM;
+        goto out;
+    }
+    if ((err = crypto_gcm_decrypt(keytag, e->iv, iv_n, e->payload, ct_n, tag,
+                                  plain)) != AIRLOCK_OK) {
+        sec(b, AIRLOCK_SEC_DECRYPT_FAILED, f.sender,
+            "payload authentication failed");
+        goto out;
+    }
+    if (!changed && new_device && !f.self_sync &&
+        (err = hold_new_device(ctx, f.sender, e->sender_device, &changed)) !=
+            AIRLOCK_OK) {
+        b->fatal = err;
+        goto out;
+    }
+    /* A device of our own account that we have never pinned (from its
+     * published bundle, when we write) is held like a contact's new
+     * device: its messages are inert and confer no consent until the user
+     * acknowledges it. Otherwise whoever can claim our address (a forged
+     * sender) could make anyone a contact. */
+    if (!changed && new_device && f.self_sync) {
+        if ((err = store_rid_hold(ctx->st, f.sender, e->sender_device)) !=
+            AIRLOCK_OK) {
+            b->fatal = err;
+            goto out;
+        }
+        changed = true;
+    }
+    if (changed)
+        sec(b, AIRLOCK_SEC_IDENTITY_CHANGED, f.sender,
+            new_device ? "a new device appeared" :
+                         "a device's identity key changed");
+    store_item(b, &f, e->id, e->sender_device, e->timestamp_ms,
+               body ? STORE_CONTENT_BODY : STORE_CONTENT_FRAME, changed,
+               !changed, plain, ct_n);
+    plain = NULL;
 out:
     base_wipe(keytag, sizeof keytag);
     base_free(ctx->al, plain);
+}
+
+/* XMPP: an unencrypted <body>. Gated like everything else; stored as
+ * such, and recorded as a security event. */
+static void handle_plain(inb_batch *b, const net_xrec *x, const uint8_t *env,
+                         size_t n)
+{
+    airlock_ctx *ctx = b->ctx;
+    uint8_t *copy;
+    inb_dedup d;
+    inb_from f;
+
+    memset(&d, 0, sizeof d);
+    d.a = x->env.id;
+    d.a_n = sizeof x->env.id;
+    d.b2 = x->body;
+    d.b2_n = x->body_n;
+    d.env = env;
+    d.n = n;
+    if (!read_addresses(b, x->env.sender, x->env.sender_n, x->env.recipient,
+                        x->env.recipient_n, &f) ||
+        !admit(b, &d, &f))
+        return;
+    if ((copy = base_alloc(ctx->al, x->body_n)) == NULL) {
+        b->fatal = AIRLOCK_ERR_NOMEM;
+        return;
+    }
+    if (x->body_n > 0)
+        memcpy(copy, x->body, x->body_n);
+    sec(b, AIRLOCK_SEC_UNENCRYPTED, f.self_sync ? f.conv : f.sender,
+        "a message arrived unencrypted");
+    /* an unencrypted message is never consent: no device vouches for it */
+    store_item(b, &f, x->env.id, 0, x->env.timestamp_ms,
+               STORE_CONTENT_BODY_PLAIN, false, false, copy, x->body_n);
+}
+
+/* XMPP: a presence subscription request. From a stranger it becomes a
+ * message request (a contact with trust UNKNOWN), rate-limited like a
+ * message; nothing is answered until the user accepts. */
+static void handle_subscribe(inb_batch *b, const net_xrec *x,
+                             const uint8_t *env, size_t n)
+{
+    airlock_ctx *ctx = b->ctx;
+    inb_dedup d;
+    inb_from f;
+    airlock_err err;
+
+    memset(&d, 0, sizeof d);
+    d.env = env;
+    d.n = n;
+    d.a = env;               /* the record itself: a fresh id each time */
+    d.a_n = n;
+    if (!read_addresses(b, x->env.sender, x->env.sender_n, x->env.recipient,
+                        x->env.recipient_n, &f) ||
+        f.self_sync || !admit(b, &d, &f) ||
+        f.trust != AIRLOCK_TRUST_UNKNOWN)
+        return;
+    if ((err = store_contact_ensure(ctx->st, f.sender, b->now)) !=
+        AIRLOCK_OK) {
+        b->fatal = err;
+        return;
+    }
+    b->contacts_changed = true;
+}
+
+static void handle_one(inb_batch *b, const uint8_t *env, size_t n)
+{
+    airlock_ctx *ctx = b->ctx;
+    net_env e;
+    net_xrec x;
+    char who[STORE_ADDR_MAX + 1], detail[INBOUND_DETAIL_MAX];
+    airlock_err err;
+
+    engine_log(ctx, "inbound envelope bytes=%zu", n);
+    /* 1. size cap, before any parsing */
+    if (n > NET_ENV_MAX) {
+        sec(b, AIRLOCK_SEC_OVERSIZED, "", "envelope over the size limit");
+        return;
+    }
+    /* 2. envelope through the bounded reader (or an XMPP spool record) */
+    if (ctx->net->ops->payload_is_body && n > 0 && env[0] == NET_XREC_MAGIC) {
+        if ((err = net_xrec_decode(env, n, &x)) != AIRLOCK_OK) {
+            sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, "", airlock_strerror(err));
+            return;
+        }
+        switch (x.kind) {
+        case NET_XREC_OMEMO:
+            handle_env(b, &x.env, x.iv_n, env, n);
+            return;
+        case NET_XREC_PLAIN:
+            handle_plain(b, &x, env, n);
+            return;
+        case NET_XREC_SUBSCRIBE:
+            handle_subscribe(b, &x, env, n);
+            return;
+        case NET_XREC_EVENT:
+            /* what the transport's gate saw (a spoofed carbon, ...) */
+            copy_str(who, sizeof who, x.env.sender, x.env.sender_n);
+            copy_str(detail, sizeof detail, x.detail, x.detail_n);
+            sec(b, x.sec, engine_addr_ok(who) && strcmp(who, ctx->account)
+                != 0 ? who : "", detail);
+            return;
+        }
+        return;
+    }
+    if ((err = net_env_decode(env, n, &e)) != AIRLOCK_OK) {
+        sec(b, AIRLOCK_SEC_MALFORMED_ENVELOPE, "", airlock_strerror(err));
+        return;
+    }
+    handle_env(b, &e, NET_ENV_IV, env, n);
+}
+
+airlock_err engine_mark_unencrypted(airlock_ctx *ctx, airlock_model **m)
+{
+    const airlock_model *old = *m;
+    airlock_model *nm = NULL;
+    uint32_t atts = 0, fields = 0;
+    size_t i;
+    airlock_err err;
+
+    if ((err = gate_model_new(ctx->al, airlock_model_trust(old), &nm)) !=
+            AIRLOCK_OK ||
+        (err = gate_model_add_notice(nm, ENGINE_NOTICE_UNENCRYPTED)) !=
+            AIRLOCK_OK)
+        goto out;
+    /* a body model has spans and notices only; each is checked again */
+    for (i = 0; i < airlock_model_span_count(old); i++) {
+        const airlock_span *sp = airlock_model_span(old, i);
+
+        if ((err = gate_model_add_text(nm, sp->text, sp->len, sp->style,
+                                       sp->quote_depth,
+                                       (sp->style & AIRLOCK_STYLE_LINK) !=
+                                           0)) != AIRLOCK_OK)
+            goto out;
+    }
+    for (i = 0; i < airlock_model_notice_count(old); i++)
+        if ((err = gate_model_add_notice(nm, airlock_model_notice(old, i))) !=
+            AIRLOCK_OK)
+            goto out;
+    airlock_model_withheld(old, &atts, &fields);
+    gate_model_withhold(nm, atts + (uint32_t)airlock_model_attachment_count(
+                                       old), fields);
+    if (airlock_model_malformed(old))
+        gate_model_set_malformed(nm);
+    err = gate_model_finish(nm);
+out:
+    airlock_model_free(*m);
+    *m = NULL;
+    if (err != AIRLOCK_OK) {
+        airlock_model_free(nm);
+        return err;
+    }
+    *m = nm;
+    return AIRLOCK_OK;
 }
 
 static int on_envelope(int64_t seq, const uint8_t *env, size_t n, void *arg)
@@ -427,9 +698,9 @@ static void apply_receipt(airlock_ctx *ctx, const gate_frame *f)
  * end. Returns true when a delivery receipt is due to the sender. */
 static bool deliver(airlock_ctx *ctx, inb_item *it)
 {
-    airlock_trust t = it->self_sync ? AIRLOCK_TRUST_ACCEPTED :
-        engine_render_trust(ctx, it->m.sender, it->m.sender_device,
-                            it->contact_trust);
+    airlock_trust t = engine_render_trust(ctx, it->m.sender,
+                                          it->m.sender_device,
+                                          it->contact_trust);
     bool full = t == AIRLOCK_TRUST_ACCEPTED || t == AIRLOCK_TRUST_VERIFIED;
     bool receipt_only = false, due = false;
     airlock_model *model = NULL;
@@ -438,7 +709,8 @@ static bool deliver(airlock_ctx *ctx, inb_item *it)
     gate_frame f;
 
     /* Only an accepted sender's frame is decoded beyond its body. */
-    if (full && gate_frame_decode(it->plain, it->m.content_n, &f) ==
+    if (full && it->m.kind == STORE_CONTENT_FRAME &&
+        gate_frame_decode(it->plain, it->m.content_n, &f) ==
         AIRLOCK_OK) {
         apply_receipt(ctx, &f);
         receipt_only = f.receipt_count > 0 && f.body == NULL &&
@@ -565,7 +837,7 @@ static void batch_clear(inb_batch *b)
     b->addr_ok[0] = '\0';
     b->nseq = b->nitems = b->bytes = b->nev = b->ntrust = 0;
     b->fatal = AIRLOCK_OK;
-    b->full = b->requests_known = false;
+    b->full = b->requests_known = b->contacts_changed = false;
     b->requests = 0;
 }
 
@@ -621,8 +893,17 @@ airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
         emit_events(b);
         for (i = 0; i < b->nitems; i++)
             due[i] = deliver(ctx, &b->items[i]);
-        if (ctx->send_receipts)
+        /* Receipts are content frames: not over a transport whose
+         * payloads are body text (XMPP). */
+        if (ctx->send_receipts && !ctx->net->ops->payload_is_body)
             send_receipts(ctx, b, due);
+        if (b->contacts_changed) {
+            airlock_event ev;
+
+            memset(&ev, 0, sizeof ev);
+            ev.kind = AIRLOCK_EVENT_CONTACTS;
+            engine_emit(ctx, &ev);
+        }
         if (!b->full)
             break;
     }

@@ -42,8 +42,15 @@ airlock_trust engine_render_trust(airlock_ctx *ctx, const char *sender,
 {
     store_remote_id rid;
 
-    if (strcmp(sender, ctx->account) == 0)
+    if (strcmp(sender, ctx->account) == 0) {
+        /* Our own writing, unless from a device of ours that is held
+         * (never confirmed: inbound.c): that could be anyone. */
+        if (device != ctx->device_id &&
+            store_rid_get(ctx->st, sender, device, &rid) == AIRLOCK_OK &&
+            rid.status == STORE_ID_CHANGED)
+            return AIRLOCK_TRUST_UNKNOWN;
         return AIRLOCK_TRUST_ACCEPTED;
+    }
     if (contact != AIRLOCK_TRUST_ACCEPTED && contact != AIRLOCK_TRUST_VERIFIED)
         return contact == AIRLOCK_TRUST_BLOCKED ? AIRLOCK_TRUST_UNKNOWN :
                contact;
@@ -84,6 +91,10 @@ static airlock_err set_trust(airlock_ctx *ctx, const char *addr,
         goto fail;
     if ((err = store_commit(ctx->st)) != AIRLOCK_OK)
         return err;
+    /* the transport may act on it (XMPP: block on the server, XEP-0191;
+     * a presence subscription for an accepted contact) */
+    if (ctx->net->ops->trust_changed != NULL)
+        ctx->net->ops->trust_changed(ctx->net, addr, t);
     emit_simple(ctx, AIRLOCK_EVENT_CONTACTS, addr);
     emit_simple(ctx, AIRLOCK_EVENT_RERENDER, addr);
     return AIRLOCK_OK;
@@ -297,9 +308,8 @@ static int hist_cb(const store_msg *sm, void *arg)
 {
     hist_walk *w = arg;
     hist_item *it = &w->l->items[w->l->n];
-    airlock_trust t = sm->outgoing ? AIRLOCK_TRUST_ACCEPTED :
-        engine_render_trust(w->ctx, sm->sender, sm->sender_device,
-                            w->contact);
+    airlock_trust t = engine_render_trust(w->ctx, sm->sender,
+                                          sm->sender_device, w->contact);
     airlock_err err;
 
     if (w->l->n == w->l->cap)

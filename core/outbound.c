@@ -197,9 +197,12 @@ static airlock_err outbox_blob(const targets *t, const uint8_t *env,
     return err;
 }
 
-airlock_err engine_send(airlock_ctx *ctx, const char *to,
-                        const uint8_t *frame, size_t n, bool store_copy,
-                        uint8_t id_out[16])
+/* Encrypt `n` bytes of `frame` (a content frame, or over XMPP the body
+ * text itself, as `kind` says) for `to` and queue it. */
+static airlock_err send_payload(airlock_ctx *ctx, const char *to,
+                                const uint8_t *frame, size_t n,
+                                store_content_kind kind, bool store_copy,
+                                uint8_t id_out[16])
 {
     targets t;
     net_env e;
@@ -207,12 +210,13 @@ airlock_err engine_send(airlock_ctx *ctx, const char *to,
     uint8_t *ct = NULL, *env = NULL, *blob = NULL;
     uint8_t *owned[NET_ENV_HEADERS_MAX];
     size_t env_n = 0, blob_n = 0, i;
-    bool began = false;
+    bool began = false, became_contact;
     airlock_err err;
 
     memset(owned, 0, sizeof owned);
     if (!engine_addr_ok(to) || frame == NULL || n > NET_ENV_PAYLOAD_MAX)
         return AIRLOCK_ERR_ARG;
+    became_contact = false;
     if ((err = find_targets(ctx, to, &t)) != AIRLOCK_OK)
         return err;
     if ((ct = malloc(n > 0 ? n : 1)) == NULL)
@@ -254,11 +258,13 @@ airlock_err engine_send(airlock_ctx *ctx, const char *to,
         if (err != AIRLOCK_OK)
             goto out;
         /* Writing to someone is consent. */
-        if (c.trust == AIRLOCK_TRUST_UNKNOWN &&
-            (err = store_contact_set_trust(ctx->st, to,
-                                           AIRLOCK_TRUST_ACCEPTED)) !=
+        if (c.trust == AIRLOCK_TRUST_UNKNOWN) {
+            if ((err = store_contact_set_trust(ctx->st, to,
+                                               AIRLOCK_TRUST_ACCEPTED)) !=
                 AIRLOCK_OK)
-            goto out;
+                goto out;
+            became_contact = true;
+        }
         memset(&m, 0, sizeof m);
         memcpy(m.id, id, sizeof id);
         snprintf(m.conversation, sizeof m.conversation, "%s", to);
@@ -268,7 +274,7 @@ airlock_err engine_send(airlock_ctx *ctx, const char *to,
         m.sent_ms = (int64_t)e.timestamp_ms;
         m.received_ms = m.sent_ms;
         m.state = AIRLOCK_MSG_QUEUED;
-        m.kind = STORE_CONTENT_FRAME;
+        m.kind = kind;
         m.content = frame;
         m.content_n = n;
         if ((err = store_msg_insert(ctx->st, &m)) != AIRLOCK_OK)
@@ -288,6 +294,10 @@ airlock_err engine_send(airlock_ctx *ctx, const char *to,
         memcpy(id_out, id, 16);
     if (ctx->batch_depth == 0)
         err = engine_outbox_flush(ctx);
+    /* the transport may want to know (XMPP: a presence subscription),
+     * after the message itself is on its way */
+    if (became_contact && ctx->net->ops->trust_changed != NULL)
+        ctx->net->ops->trust_changed(ctx->net, to, AIRLOCK_TRUST_ACCEPTED);
 out:
     if (began)
         store_rollback(ctx->st);
@@ -298,6 +308,18 @@ out:
     free(env);
     free(blob);
     return err;
+}
+
+airlock_err engine_send(airlock_ctx *ctx, const char *to,
+                        const uint8_t *frame, size_t n, bool store_copy,
+                        uint8_t id_out[16])
+{
+    /* Content frames (receipts included) do not travel over a transport
+     * whose payloads are body text. */
+    if (ctx->net->ops->payload_is_body)
+        return AIRLOCK_ERR_UNSUPPORTED;
+    return send_payload(ctx, to, frame, n, STORE_CONTENT_FRAME, store_copy,
+                        id_out);
 }
 
 /* ---- the outbox: hand committed envelopes to the transport ---- */
@@ -430,6 +452,20 @@ AIRLOCK_API airlock_err airlock_send_frame(airlock_ctx *ctx, const char *to,
         return AIRLOCK_ERR_ARG;
     if (len > AIRLOCK_RENDER_MAX)
         return AIRLOCK_ERR_TOO_LARGE;
+    if (ctx->net->ops->payload_is_body) {
+        /* Over XMPP only the body travels: a frame that holds nothing
+         * else is sent as its body; anything more is not supported. */
+        gate_frame f;
+
+        if (gate_frame_decode(frame, len, &f) != AIRLOCK_OK)
+            return AIRLOCK_ERR_ARG;
+        if (f.body == NULL || f.attachment_count > 0 || f.reply_to != NULL ||
+            f.reaction_emoji != NULL || f.receipt_count > 0 ||
+            f.unknown_fields > 0)
+            return AIRLOCK_ERR_UNSUPPORTED;
+        return send_payload(ctx, to, f.body, f.body_len, STORE_CONTENT_BODY,
+                            true, id_out);
+    }
     return engine_send(ctx, to, frame, len, true, id_out);
 }
 
@@ -443,10 +479,57 @@ AIRLOCK_API airlock_err airlock_send_text(airlock_ctx *ctx, const char *to,
 
     if (ctx == NULL || text == NULL)
         return AIRLOCK_ERR_ARG;
+    if (ctx->net->ops->payload_is_body) {
+        /* XMPP: the OMEMO payload is the body text itself */
+        if (len > GATE_BODY_MAX)
+            return AIRLOCK_ERR_TOO_LARGE;
+        return send_payload(ctx, to, (const uint8_t *)text, len,
+                            STORE_CONTENT_BODY, true, id_out);
+    }
     if ((err = gate_frame_encode_body(NULL, text, len, &frame, &fn)) != AIRLOCK_OK)
         return err;
     err = engine_send(ctx, to, frame, fn, true, id_out);
     free(frame);
+    return err;
+}
+
+/* A transport that publishes the whole prekey set at once (an OMEMO
+ * bundle): replace the used ones so that the set is back at a full batch,
+ * then publish all of them. */
+static airlock_err replenish_whole_set(airlock_ctx *ctx)
+{
+    uint32_t *ids = NULL, *nids = NULL;
+    uint8_t *pubs = NULL, *npubs = NULL, *bundle = NULL;
+    size_t count = 0, bn = 0;
+    airlock_err err;
+
+    if ((err = crypto_prekeys_public(ctx->cr, &ids, &pubs, &count)) !=
+        AIRLOCK_OK)
+        goto out;
+    if (count < CRYPTO_PREKEY_BATCH) {
+        if ((err = crypto_prekeys_generate(ctx->cr,
+                                           (uint32_t)(CRYPTO_PREKEY_BATCH -
+                                                      count),
+                                           &nids, &npubs)) != AIRLOCK_OK)
+            goto out;
+        free(ids);
+        free(pubs);
+        ids = NULL;
+        pubs = NULL;
+        if ((err = crypto_prekeys_public(ctx->cr, &ids, &pubs, &count)) !=
+            AIRLOCK_OK)
+            goto out;
+    }
+    if ((err = crypto_bundle_export(ctx->cr, &bundle, &bn)) != AIRLOCK_OK)
+        goto out;
+    engine_log(ctx, "prekeys republished count=%zu", count);
+    err = ctx->net->ops->publish(ctx->net, bundle, bn, ids, pubs, count);
+out:
+    free(ids);
+    free(pubs);
+    free(nids);
+    free(npubs);
+    free(bundle);
     return err;
 }
 
@@ -457,6 +540,8 @@ airlock_err engine_replenish_prekeys(airlock_ctx *ctx)
     size_t bn = 0;
     airlock_err err;
 
+    if (ctx->net->ops->publish_replaces)
+        return replenish_whole_set(ctx);
     if ((err = ctx->net->ops->prekey_count(ctx->net, &have)) != AIRLOCK_OK)
         return err;
     if (have >= ENGINE_PREKEY_LOW)

@@ -106,6 +106,16 @@ typedef struct net_ops {
     /* Forget envelopes for good: only after the store committed them. */
     airlock_err (*ack)(net_transport *t, const int64_t *seqs, size_t n);
     void (*close)(net_transport *t);
+    /* ---- added for XMPP (net/xmpp/xmpp.h); zero / NULL for local ---- */
+    /* Payloads are bare body text (OMEMO), not content frames; fetch may
+     * also hand over spool records (NET_XREC_MAGIC) besides envelopes. */
+    bool payload_is_body;
+    /* publish() replaces the whole published prekey set: pass them all. */
+    bool publish_replaces;
+    /* A contact's trust changed (server-side blocking, subscriptions);
+     * may be NULL. */
+    void (*trust_changed)(net_transport *t, const char *addr,
+                          airlock_trust trust);
 } net_ops;
 
 struct net_transport {

@@ -38,6 +38,12 @@ typedef struct opts {
     int have_pass;
     char home_buf[PATH_MAX];
     char account_buf[256];
+    /* XMPP (init --transport xmpp) */
+    const char *xmpp_host;
+    unsigned xmpp_port;
+    int xmpp_tls;
+    char xmpp_pw[PASSPHRASE_MAX + 1];
+    int have_xmpp_pw;
 } opts;
 
 static void usage(FILE *f)
@@ -45,6 +51,8 @@ static void usage(FILE *f)
     fputs(
 "usage: airlock [--home DIR] [--account ADDR] [--relay PATH] <command>\n"
 "  init --transport local [--no-passphrase | --passphrase-file F]\n"
+"  init --transport xmpp [--xmpp-host HOST] [--xmpp-port N]\n"
+"       [--tls verify|trust|disable] [--password-file F]  (account = JID)\n"
 "  send TO TEXT | send --stdin TO\n"
 "  recv [--wait SECONDS] [--json] [--stats]\n"
 "  requests [--json]          contacts [--json]\n"
@@ -55,7 +63,8 @@ static void usage(FILE *f)
 "  render --trust unknown|accepted --input frame|body [--json]\n"
 "  vectors check FILE         vectors envelope ... (make a case)\n"
 "  demo                       (no command: the terminal client)\n"
-"The passphrase comes from --passphrase-file or AIRLOCK_PASSPHRASE.\n"
+"The passphrase comes from --passphrase-file or AIRLOCK_PASSPHRASE;\n"
+"the XMPP password from --password-file or AIRLOCK_XMPP_PASSWORD.\n"
 "See airlock(1).\n", f);
 }
 
@@ -132,6 +141,36 @@ static void guess_account(opts *o, const char *home)
         o->account = o->account_buf;
 }
 
+/* The XMPP password: --password-file F, else AIRLOCK_XMPP_PASSWORD. */
+static int load_xmpp_password(opts *o, const char *file)
+{
+    const char *env = getenv("AIRLOCK_XMPP_PASSWORD");
+    ssize_t n = 0;
+    int fd;
+
+    if (file != NULL) {
+        if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+            fprintf(stderr, "airlock: %s: %s\n", file, strerror(errno));
+            return -1;
+        }
+        n = read(fd, o->xmpp_pw, PASSPHRASE_MAX);
+        close(fd);
+        if (n < 0)
+            return -1;
+        while (n > 0 && (o->xmpp_pw[n - 1] == '\n' ||
+                         o->xmpp_pw[n - 1] == '\r'))
+            n--;
+        o->xmpp_pw[n] = '\0';
+    } else if (env != NULL) {
+        if (strlen(env) > PASSPHRASE_MAX)
+            return -1;
+        n = (ssize_t)strlen(env);
+        memcpy(o->xmpp_pw, env, (size_t)n + 1);
+    }
+    o->have_xmpp_pw = n > 0;
+    return 0;
+}
+
 static void make_config(opts *o, airlock_config *cfg)
 {
     airlock_config_init(cfg);
@@ -140,6 +179,11 @@ static void make_config(opts *o, airlock_config *cfg)
     guess_account(o, cfg->home);
     cfg->account = o->account;
     cfg->relay_path = o->relay;
+    cfg->xmpp_host = o->xmpp_host;
+    cfg->xmpp_port = (uint16_t)o->xmpp_port;
+    cfg->xmpp_tls = o->xmpp_tls;
+    if (o->have_xmpp_pw)
+        cfg->xmpp_password = o->xmpp_pw;
     if (o->have_pass) {
         cfg->passphrase = o->pass;
         cfg->passphrase_len = o->pass_n;
@@ -269,12 +313,15 @@ static void print_security(const airlock_security_event *e, int json)
 typedef struct recv_state {
     int json;
     unsigned messages;
+    unsigned news;               /* events other than transport state */
 } recv_state;
 
 static void on_event(const airlock_event *ev, void *user)
 {
     recv_state *rs = user;
 
+    if (ev->kind != AIRLOCK_EVENT_TRANSPORT)
+        rs->news++;
     switch (ev->kind) {
     case AIRLOCK_EVENT_MESSAGE:
     case AIRLOCK_EVENT_REQUEST:
@@ -284,6 +331,11 @@ static void on_event(const airlock_event *ev, void *user)
         break;
     case AIRLOCK_EVENT_SECURITY:
         print_security(ev->security, rs->json);
+        break;
+    case AIRLOCK_EVENT_TRANSPORT:
+        if (rs->json)
+            printf("{\"type\":\"transport\",\"up\":%s}\n",
+                   ev->transport_up ? "true" : "false");
         break;
     default:
         break;
@@ -313,6 +365,9 @@ static int open_ctx_cb(opts *o, airlock_config *cfg, airlock_ctx **ctx,
         else if (err == AIRLOCK_ERR_PASSPHRASE)
             fprintf(stderr, "airlock: wrong or missing passphrase "
                     "(AIRLOCK_PASSPHRASE or --passphrase-file)\n");
+        else if (err == AIRLOCK_ERR_AUTH)
+            fprintf(stderr, "airlock: the XMPP server refused the account's "
+                    "password (AIRLOCK_XMPP_PASSWORD overrides it)\n");
         else
             return fail("open", err);
         return 1;
@@ -332,6 +387,9 @@ static int cmd_init(opts *o, int argc, char **argv)
     airlock_err err;
     int i;
 
+    const char *tls = NULL, *password_file = NULL;
+    int xmpp = 0, has_xmpp_opts = 0;
+
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--transport") == 0 && i + 1 < argc)
             transport = argv[++i];
@@ -341,15 +399,61 @@ static int cmd_init(opts *o, int argc, char **argv)
             o->no_passphrase = 1;
         else if (strcmp(argv[i], "--passphrase-file") == 0 && i + 1 < argc)
             o->passphrase_file = argv[++i];
-        else {
+        else if (strcmp(argv[i], "--xmpp-host") == 0 && i + 1 < argc) {
+            o->xmpp_host = argv[++i];
+            has_xmpp_opts = 1;
+        } else if (strcmp(argv[i], "--xmpp-port") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+
+            if (*end != '\0' || v < 1 || v > 65535) {
+                usage(stderr);
+                return 2;
+            }
+            o->xmpp_port = (unsigned)v;
+            has_xmpp_opts = 1;
+        } else if (strcmp(argv[i], "--tls") == 0 && i + 1 < argc) {
+            tls = argv[++i];
+            has_xmpp_opts = 1;
+        } else if (strcmp(argv[i], "--password-file") == 0 && i + 1 < argc) {
+            password_file = argv[++i];
+            has_xmpp_opts = 1;
+        } else {
             usage(stderr);
             return 2;
         }
     }
-    if (transport == NULL || strcmp(transport, "local") != 0) {
-        fprintf(stderr, "airlock: init needs --transport local "
-                "(xmpp is not built in this version)\n");
+    if (transport != NULL && strcmp(transport, "xmpp") == 0)
+        xmpp = 1;
+    else if (transport == NULL || strcmp(transport, "local") != 0) {
+        fprintf(stderr, "airlock: init needs --transport local or "
+                "--transport xmpp\n");
         return 2;
+    }
+    if (!xmpp && has_xmpp_opts) {
+        fprintf(stderr, "airlock: --xmpp-host, --xmpp-port, --tls and "
+                "--password-file go with --transport xmpp\n");
+        return 2;
+    }
+    if (xmpp) {
+        if (tls == NULL || strcmp(tls, "verify") == 0)
+            o->xmpp_tls = 0;
+        else if (strcmp(tls, "trust") == 0)
+            o->xmpp_tls = 1;
+        else if (strcmp(tls, "disable") == 0)
+            o->xmpp_tls = 2;
+        else {
+            usage(stderr);
+            return 2;
+        }
+        if (load_xmpp_password(o, password_file) != 0)
+            return 1;
+        if (!o->have_xmpp_pw) {
+            fprintf(stderr, "airlock: init --transport xmpp needs the "
+                    "account's password (--password-file F or "
+                    "AIRLOCK_XMPP_PASSWORD)\n");
+            return 2;
+        }
     }
     if (o->account == NULL) {
         fprintf(stderr, "airlock: init needs --account ADDR\n");
@@ -368,8 +472,30 @@ static int cmd_init(opts *o, int argc, char **argv)
     }
     make_config(o, &cfg);
     cfg.account = o->account;
-    if ((err = airlock_account_create(&cfg)) != AIRLOCK_OK)
-        return fail("init", err);
+    if (xmpp)
+        cfg.transport = AIRLOCK_TRANSPORT_XMPP;
+    err = airlock_account_create(&cfg);
+    explicit_bzero(o->xmpp_pw, sizeof o->xmpp_pw);
+    if (err != AIRLOCK_OK) {
+        if (xmpp && err == AIRLOCK_ERR_ARG && o->xmpp_tls != 0)
+            fprintf(stderr, "airlock: init: --tls trust and --tls disable "
+                    "are only for a loopback server (127.0.0.1, ::1, "
+                    "localhost), and the account must be a bare JID in "
+                    "lower case\n");
+        else if (xmpp && err == AIRLOCK_ERR_ARG)
+            fprintf(stderr, "airlock: init: the account must be a bare JID "
+                    "in lower case (name@domain)\n");
+        else if (err == AIRLOCK_ERR_AUTH)
+            fprintf(stderr, "airlock: init: the XMPP server refused the "
+                    "password\n");
+        else if (xmpp && (err == AIRLOCK_ERR_NET || err == AIRLOCK_ERR_TIMEOUT ||
+                          err == AIRLOCK_ERR_TLS))
+            fprintf(stderr, "airlock: init: could not reach the XMPP server "
+                    "(%s); nothing was created\n", airlock_strerror(err));
+        else
+            return fail("init", err);
+        return err == AIRLOCK_ERR_ARG ? 2 : 1;
+    }
     if (!o->json)
         printf("created %s\n", o->account);
     return 0;
@@ -464,13 +590,13 @@ static int cmd_recv(opts *o, int argc, char **argv)
     /* Drain what is waiting, then wait until SECONDS pass with nothing. */
     err = airlock_step(ctx, 0);
     while (err == AIRLOCK_OK && wait_s > 0) {
-        unsigned before = rs.messages;
+        unsigned before = rs.news;
 
         err = airlock_step(ctx, (int)(wait_s * 1000));
-        if (rs.messages == before && err == AIRLOCK_OK) {
+        if (rs.news == before && err == AIRLOCK_OK) {
             /* nothing new for a whole wait period */
             err = airlock_step(ctx, 0);
-            if (rs.messages == before)
+            if (rs.news == before)
                 break;
         }
     }
@@ -725,6 +851,11 @@ int main(int argc, char **argv)
     }
     if (o.account == NULL)
         o.account = getenv("AIRLOCK_ACCOUNT");
+    /* An XMPP account's stored password can be overridden from the
+     * environment (e.g. after it was changed on the server). */
+    if (getenv("AIRLOCK_XMPP_PASSWORD") != NULL &&
+        load_xmpp_password(&o, NULL) != 0)
+        return 1;
     if (i == argc)
         return cmd_client(&o);
     cmd = argv[i++];
@@ -771,5 +902,6 @@ int main(int argc, char **argv)
         rc = 2;
     }
     explicit_bzero(o.pass, sizeof o.pass);
+    explicit_bzero(o.xmpp_pw, sizeof o.xmpp_pw);
     return rc;
 }

@@ -41,13 +41,13 @@ typedef struct _xmpp_stanza_t xmpp_stanza_t;
 #define NET_OMEMO_BODY_MAX 65536u               /* body text we send/accept */
 /* Payload: body text, plus the 16-byte tag of the older layout. */
 #define NET_OMEMO_PAYLOAD_MAX (NET_OMEMO_BODY_MAX + 16u)
-#define NET_OMEMO_PREKEYS_MAX 256u              /* one-time prekeys in a bundle */
+#define NET_OMEMO_PREKEYS_MAX 256u              /* one-time prekeys/bundle */
 #define NET_OMEMO_DEVICES_MAX NET_ENV_HEADERS_MAX /* devices in a list */
 #define NET_OMEMO_CHILDREN_MAX 512u             /* elements under one parent */
 #define NET_OMEMO_ID_MAX 0x7fffffffu            /* device / key ids */
 #define NET_OMEMO_PUB 33u                       /* 0x05 || Curve25519 */
 #define NET_OMEMO_SIG 64u
-#define NET_OMEMO_ATTR_MAX 64u                  /* a numeric/boolean attribute */
+#define NET_OMEMO_ATTR_MAX 64u                  /* a number/boolean attr. */
 /* The local bundle v1 byte format (docs/CRYPTO.md) the engine parses. */
 #define NET_OMEMO_LOCAL_BUNDLE_LEN (1u + 4u + 4u + NET_OMEMO_PUB + 4u + \
                                     NET_OMEMO_PUB + NET_OMEMO_SIG)
@@ -174,6 +174,20 @@ airlock_err net_omemo_build_bundle(xmpp_ctx_t *ctx, const net_omemo_local *l,
 /* The fallback body for clients without OMEMO. */
 #define NET_OMEMO_FALLBACK "[This message is OMEMO encrypted; your client " \
                            "cannot show it.]"
+
+/* ---- JIDs and time stamps from stanzas (util.c) ---- */
+
+#define NET_XMPP_JID_MAX 3071u        /* RFC 7622: 1023 bytes per part */
+#define NET_XMPP_STAMP_MAX 40u        /* an XEP-0082 date-time */
+
+/* The bare part of a JID from the wire into out: false when absent, over
+ * NET_XMPP_JID_MAX, a bare part over NET_ADDR_MAX or not an identifier
+ * (base_utf8_ident). A JID without '@' (a server) only with domain_ok. */
+bool net_xmpp_bare_of(const char *jid, char out[NET_ADDR_MAX + 1],
+                      bool domain_ok);
+/* XEP-0082 date-time YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm),
+ * year >= 1970, to milliseconds since the epoch; false otherwise. */
+bool net_xmpp_stamp_parse(const char *s, int64_t *ms);
 
 /* ---- XML text to a tree (tests, fuzzing, the transport's own use) ---- */
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# tls.sh - TLS modes against a private Prosody on 127.0.0.1 that requires
+# STARTTLS with a self-signed certificate: certificate checks are on by
+# default and refuse it (nothing is created); --tls trust connects and
+# messages flow over TLS; a server that offers no TLS is refused unless
+# TLS is disabled, which is only allowed for loopback hosts.
+set -euo pipefail
+: "${AIRLOCK:?AIRLOCK must name the airlock binary}"
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/prosody-lib.sh"
+xmpp_require || exit 77
+command -v openssl >/dev/null 2>&1 || { echo "SKIP: no openssl" >&2; exit 77; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-tls.XXXXXX")
+cleanup() { xmpp_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
+trap cleanup EXIT
+die() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+al() {
+    local u=$1
+    shift
+    "$AIRLOCK" --home "$T/home" --account "$u@localhost" "$@"
+}
+init() {   # init USER TLS: rc of init
+    local rc=0
+    AIRLOCK_XMPP_PASSWORD="pw-$1" al "$1" init --transport xmpp \
+        --xmpp-host 127.0.0.1 --xmpp-port "$XPORT" --tls "$2" \
+        --no-passphrase > "$T/out" 2>&1 || rc=$?
+    return $rc
+}
+
+xmpp_start "$T/srv" tls
+xmpp_register alice
+xmpp_register bob
+rc=0
+init alice verify || rc=$?
+[ "$rc" = 1 ] || die "a self-signed certificate was accepted: rc $rc"
+grep -q "could not reach the XMPP server (TLS" "$T/out" || die "$(cat "$T/out")"
+[ ! -e "$T/home/alice@localhost" ] || die "a refused init left an account"
+ok "certificates are checked by default: a self-signed one is refused"
+
+init alice trust || die "--tls trust: $(cat "$T/out")"
+init bob trust || die "--tls trust: $(cat "$T/out")"
+al alice send bob@localhost 'over tls' >/dev/null
+al bob recv --json > "$T/b1"
+grep -q '"text":"over tls"' "$T/b1" || die "bob: $(cat "$T/b1")"
+# the server requires encryption: having logged in at all means TLS
+ok "--tls trust: connected over STARTTLS, messages flow"
+xmpp_stop
+
+# A server without TLS: refused unless TLS is disabled (loopback only).
+xmpp_start "$T/srv2"
+xmpp_register carol
+rc=0
+init carol trust || rc=$?
+[ "$rc" = 1 ] || die "no STARTTLS, yet init succeeded with --tls trust"
+[ ! -e "$T/home/carol@localhost" ] || die "a refused init left an account"
+init carol disable || die "--tls disable on loopback: $(cat "$T/out")"
+ok "STARTTLS is required unless disabled; disabling is for loopback only"
