@@ -138,9 +138,9 @@ ok "OMEMO both ways; offline delivery in order; accepted senders styled; a used 
 mk alice --home2
 bg_recv alice "$T/a1d" 4
 bg_recv alice --home2 "$T/a2d" 4
-al alice --home2 send bob@localhost 'from device two' >/dev/null
+al alice --home2 send bob@localhost 'from *device two*' >/dev/null
 al bob recv --json > "$T/b3"
-grep -q '"text":"from device two"' "$T/b3" || die "bob: $(cat "$T/b3")"
+grep -q '"text":"from ' "$T/b3" || die "bob: $(cat "$T/b3")"
 al bob events > "$T/be" 2>&1
 grep -q "identity_changed .*alice@localhost" "$T/be" ||
     die "a new device of a contact was not held: $(cat "$T/be")"
@@ -150,7 +150,15 @@ wait_for "$T/a2d" '"text":"to both devices"'
 stop_bg
 grep -q '"text":"to both devices"' "$T/a1d" || die "device one: $(cat "$T/a1d")"
 grep -q '"text":"to both devices"' "$T/a2d" || die "device two: $(cat "$T/a2d")"
-grep '"text":"from device two"' "$T/a1d" | grep -q '"outgoing":true' ||
+# device one holds the new device of its own account: inert until
+# acknowledged, then rendered as its own writing
+grep '"text":"from \*device two\*"' "$T/a1d" | grep -q '"outgoing":true' ||
+    die "device one did not get device two's message inert: $(cat "$T/a1d")"
+al alice ack-identity alice@localhost >/dev/null
+al alice history bob@localhost --json > "$T/ah"
+grep -q '"text":"\*device two\*","style":\["bold"\]' "$T/ah" ||
+    die "acknowledged own device still inert: $(cat "$T/ah")"
+grep -q '"text":"from' "$T/a1d" ||
     die "device one did not get device two's message: $(cat "$T/a1d")"
 ok "a second device: both receive, each sees the other's sends (carbons)"
 
