@@ -10,6 +10,7 @@
 #ifndef AIRLOCK_BASE_H
 #define AIRLOCK_BASE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -156,6 +157,20 @@ airlock_err base_pwhash(const char *pass, size_t pass_n,
 void base_hash32(const uint8_t *in, size_t n, uint8_t out[32]);
 /* 64-bit keyed hash for in-memory tables (SipHash-2-4). */
 uint64_t base_hash64(const uint8_t key[16], const void *in, size_t n);
+
+/* ---- SIGPIPE around writes to sockets we do not write ourselves ----
+ * A library must not change the process's signal dispositions, yet a
+ * write to a socket the peer has closed raises SIGPIPE, whose default
+ * action ends the process. hold blocks SIGPIPE in the calling thread;
+ * release consumes one that was raised in between (unless one was
+ * already pending before hold) and restores the thread's mask and errno.
+ * The writes themselves fail with EPIPE. Pair them on one thread. */
+typedef struct base_sigpipe {
+    sigset_t old;
+    bool held, was_pending;
+} base_sigpipe;
+void base_sigpipe_hold(base_sigpipe *g);
+void base_sigpipe_release(base_sigpipe *g);
 
 /* ---- misc ---- */
 int64_t base_now_ms(void);

@@ -394,9 +394,19 @@ static int on_wait_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
+/* libstrophe writes to its socket with send() and through OpenSSL's
+ * socket BIO, neither with MSG_NOSIGNAL: a server that has closed its end
+ * would raise SIGPIPE and kill the process (the CLI died of it when a
+ * server hung up during a send). Every libstrophe call that may write
+ * runs inside base_sigpipe_hold/release; the write fails with EPIPE and
+ * libstrophe treats that as a lost connection. */
 static void run_for(xt *t, int ms)
 {
+    base_sigpipe g;
+
+    base_sigpipe_hold(&g);
     xmpp_run_once(t->x, (unsigned long)(ms > 0 ? ms : 0));
+    base_sigpipe_release(&g);
 }
 
 /* Send `iq` (we own it) to `peer` ("": own account) and wait for the
@@ -1436,7 +1446,7 @@ static void xt_drain(net_transport *nt)
     for (i = 0; i < XT_DRAIN_ROUNDS; i++) {
         uint64_t before = t->stanzas;
 
-        xmpp_run_once(t->x, 0);
+        run_for(t, 0);
         if (t->stanzas == before)
             break;
     }
@@ -1772,6 +1782,9 @@ static void xt_close(net_transport *nt)
     if (t == NULL)
         return;
     if (t->conn != NULL) {
+        base_sigpipe g;
+
+        base_sigpipe_hold(&g);         /* disconnect and release write */
         if (t->state == XT_READY) {
             /* One more round trip before leaving: the server's requests
              * for acknowledgement (XEP-0198) of what we already spooled
@@ -1796,6 +1809,7 @@ static void xt_close(net_transport *nt)
         }
         drop_waits(t);
         xmpp_conn_release(t->conn);
+        base_sigpipe_release(&g);
     }
     if (t->x != NULL)
         xmpp_ctx_free(t->x);
