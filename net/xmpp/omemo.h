@@ -189,6 +189,22 @@ bool net_xmpp_bare_of(const char *jid, char out[NET_ADDR_MAX + 1],
  * year >= 1970, to milliseconds since the epoch; false otherwise. */
 bool net_xmpp_stamp_parse(const char *s, int64_t *ms);
 
+/* ---- the size of a received stanza ----
+ * libstrophe builds a whole stanza before any handler runs and has no
+ * limit of its own (the server's bounds what it holds); our handlers read
+ * nothing of a stanza that does not fit. Counted: element names,
+ * attribute names and values, text, and NET_XMPP_ELEM_COST per element;
+ * the walk stops as soon as the count passes the maximum, and refuses
+ * nesting deeper than NET_XMPP_DEPTH_MAX or an element with more than
+ * NET_XMPP_ATTRS_MAX attributes. The largest OMEMO message we accept
+ * (64 keys of 1024 bytes, a 64 KiB payload, in base64) counts about
+ * 180 KiB. */
+#define NET_XMPP_STANZA_MAX (256u * 1024u)
+#define NET_XMPP_DEPTH_MAX 32u
+#define NET_XMPP_ATTRS_MAX 64u
+#define NET_XMPP_ELEM_COST 8u
+bool net_xmpp_stanza_fits(xmpp_stanza_t *st, size_t max);
+
 /* ---- XML text to a tree (tests, fuzzing, the transport's own use) ---- */
 
 typedef struct net_xml net_xml;

@@ -45,7 +45,13 @@
 #define XT_BACKOFF_MIN_MS 1000
 #define XT_BACKOFF_MAX_MS 60000
 #define XT_CLOSE_WAIT_MS 2000
-#define XT_DRAIN_ROUNDS 64
+/* libstrophe reads at most 4096 bytes per xmpp_run_once and does not say
+ * whether it read anything: a drain goes on until a stanza's worth of
+ * rounds (the largest we read) completed none, and at most XT_DRAIN_MAX
+ * rounds (then the engine is asked back at once). */
+#define XT_READ_CHUNK 4096u
+#define XT_DRAIN_QUIET (NET_XMPP_STANZA_MAX / XT_READ_CHUNK + 1u)
+#define XT_DRAIN_MAX 1024u
 
 typedef enum xt_state {
     XT_DOWN = 0,                       /* not connected; retry at retry_at */
@@ -91,6 +97,7 @@ typedef struct xt {
     uint32_t own[NET_OMEMO_DEVICES_MAX];
     size_t own_n;
     bool own_known;
+    bool drain_more;                   /* the last drain stopped at its cap */
     /* the bundle to publish (from the engine) */
     bool have_pub;
     net_omemo_local pub;
@@ -241,6 +248,20 @@ static void spool_event(xt *t, airlock_sec_kind kind, const char *sender,
     spool_rec(t, &r);
 }
 
+/* A stanza over NET_XMPP_STANZA_MAX (omemo.h) is not read at all: an
+ * event in the name of its claimed sender. true: it fits. */
+static bool stanza_fits(xt *t, xmpp_stanza_t *st)
+{
+    char bare[NET_ADDR_MAX + 1];
+
+    if (net_xmpp_stanza_fits(st, NET_XMPP_STANZA_MAX))
+        return true;
+    (void)net_xmpp_bare_of(xmpp_stanza_get_from(st), bare, true);
+    spool_event(t, AIRLOCK_SEC_OVERSIZED, bare,
+                "stanza over the size limit: not read");
+    return false;
+}
+
 /* ------------------------------------------------------------------------ */
 /* building and sending our own stanzas                                      */
 /* ------------------------------------------------------------------------ */
@@ -373,6 +394,11 @@ static int on_wait_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     (void)conn;
     if (id == NULL)
         return 1;
+    for (i = 0; i < XT_WAITS; i++) {
+        if (t->waits[i].used && !t->waits[i].done &&
+            strcmp(t->waits[i].id, id) == 0 && !stanza_fits(t, st))
+            return 1;                   /* the waiter times out */
+    }
     for (i = 0; i < XT_WAITS; i++) {
         xt_wait *w = &t->waits[i];
 
@@ -675,7 +701,7 @@ static int on_own_list(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     if (!is_iq_reply(st) || !reply_from_ok(t, st, ""))
         return 1;
     t->own_n = 0;
-    if (is_result(st) &&
+    if (is_result(st) && stanza_fits(t, st) &&
         (list = net_omemo_find_item(st, NET_OMEMO_NODE_DEVICELIST, "list",
                                     NULL, NULL)) != NULL &&
         net_omemo_devicelist_parse(list, ids, &n) == AIRLOCK_OK) {
@@ -754,7 +780,7 @@ static int on_server_info(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     (void)conn;
     if (!is_iq_reply(st) || !reply_from_ok(t, st, ""))
         return 1;
-    if (is_result(st) &&
+    if (is_result(st) && stanza_fits(t, st) &&
         (q = net_xml_child(st, "query", XMPP_NS_DISCO_INFO)) != NULL)
         for (c = xmpp_stanza_get_children(q);
              c != NULL && seen < NET_OMEMO_CHILDREN_MAX;
@@ -1127,6 +1153,8 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 
     (void)conn;
     t->stanzas++;
+    if (!stanza_fits(t, st))
+        return 1;
     if (type != NULL && (strcmp(type, "error") == 0 ||
                          strcmp(type, "groupchat") == 0))
         return 1;
@@ -1182,6 +1210,8 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 
     (void)conn;
     t->stanzas++;
+    if (!stanza_fits(t, st))
+        return 1;
     if (type == NULL || strcmp(type, "subscribe") != 0)
         return 1;                       /* availability: not read */
     if (!net_xmpp_bare_of(xmpp_stanza_get_from(st), bare, false) ||
@@ -1270,6 +1300,8 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     if (type == NULL ||
         (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
         return 1;                       /* replies go to id handlers */
+    if (!stanza_fits(t, st))
+        return 1;
     if (from == NULL) {
         own_side = true;
     } else {
@@ -1437,19 +1469,19 @@ static void xt_drain(net_transport *nt)
 {
     xt *t = T(nt);
     uint64_t v;
-    int i;
+    unsigned i, quiet;
 
     if (t->evfd >= 0)
         while (read(t->evfd, &v, sizeof v) > 0)
             ;
     tick(t);
-    for (i = 0; i < XT_DRAIN_ROUNDS; i++) {
+    for (i = quiet = 0; i < XT_DRAIN_MAX && quiet < XT_DRAIN_QUIET; i++) {
         uint64_t before = t->stanzas;
 
         run_for(t, 0);
-        if (t->stanzas == before)
-            break;
+        quiet = t->stanzas == before ? quiet + 1 : 0;
     }
+    t->drain_more = i == XT_DRAIN_MAX;
     tick(t);
 }
 
@@ -1466,7 +1498,7 @@ static int xt_timeout(net_transport *nt)
             left = 0;
         return left > NET_XMPP_POLL_MS ? NET_XMPP_POLL_MS : (int)left;
     }
-    return NET_XMPP_POLL_MS;
+    return t->drain_more ? 0 : NET_XMPP_POLL_MS;
 }
 
 static bool xt_up(net_transport *nt)

@@ -1,11 +1,13 @@
 /*
  * util.c - small parsers of what the XMPP transport reads from stanzas:
- * the bare part of a JID and an XEP-0082 time stamp. Both bounded, both
- * unit-tested (tests/xmpp/test_omemo.c).
+ * the bare part of a JID and an XEP-0082 time stamp; and the size of a
+ * received stanza. All bounded, all unit-tested (tests/xmpp/test_util.c).
  */
 #include "net/xmpp/omemo.h"
 
 #include <string.h>
+
+#include <strophe.h>
 
 #include "base/base.h"
 
@@ -110,3 +112,59 @@ bool net_xmpp_stamp_parse(const char *s, int64_t *ms)
     return *ms >= 0;
 }
 
+
+/* What one node of a stanza counts (omemo.h); false: refused outright. */
+static bool node_size(xmpp_stanza_t *n, size_t left, size_t *size)
+{
+    const char *attrs[2 * NET_XMPP_ATTRS_MAX];
+    const char *s;
+    int count, i;
+
+    if (xmpp_stanza_is_text(n)) {
+        s = xmpp_stanza_get_text_ptr(n);
+        *size = s != NULL ? strnlen(s, left + 1) : 0;
+        return true;
+    }
+    s = xmpp_stanza_get_name(n);
+    *size = NET_XMPP_ELEM_COST + (s != NULL ? strnlen(s, left + 1) : 0);
+    count = xmpp_stanza_get_attribute_count(n);
+    if (count < 0 || (unsigned)count > NET_XMPP_ATTRS_MAX)
+        return false;
+    count = xmpp_stanza_get_attributes(n, attrs, 2 * count);
+    for (i = 0; i < count && *size <= left; i++)
+        if (attrs[i] != NULL)
+            *size += strnlen(attrs[i], left + 1);
+    return true;
+}
+
+bool net_xmpp_stanza_fits(xmpp_stanza_t *st, size_t max)
+{
+    xmpp_stanza_t *up[NET_XMPP_DEPTH_MAX], *cur = st, *next;
+    size_t depth = 0, total = 0, n;
+
+    if (st == NULL)
+        return false;
+    /* depth first without recursion: up[] holds the ancestors of cur */
+    for (;;) {
+        if (!node_size(cur, max - total, &n) || n > max - total)
+            return false;
+        total += n;
+        if (xmpp_stanza_is_tag(cur) &&
+            (next = xmpp_stanza_get_children(cur)) != NULL) {
+            if (depth == NET_XMPP_DEPTH_MAX)
+                return false;
+            up[depth++] = cur;
+            cur = next;
+            continue;
+        }
+        for (;;) {
+            if (depth == 0)
+                return true;            /* back at the stanza itself */
+            if ((next = xmpp_stanza_get_next(cur)) != NULL) {
+                cur = next;
+                break;
+            }
+            cur = up[--depth];
+        }
+    }
+}

@@ -180,6 +180,10 @@ raw mallory 1.5 > "$T/m1" <<'EOF'
 <message to='alice@localhost' type='chat' id='p6' xmlns:x='urn:x' x:from='alice@localhost/x'><body>own note claim</body></message>
 <message to='alice@localhost' type='chat' id='p1'><body>plain *hi* from mallory</body><html xmlns='http://jabber.org/protocol/xhtml-im'><body xmlns='http://www.w3.org/1999/xhtml'><img src='http://127.0.0.1:9/x.png'/></body></html><request xmlns='urn:xmpp:receipts'/><active xmlns='http://jabber.org/protocol/chatstates'/><x xmlns='jabber:x:oob'><url>http://127.0.0.1:9/f</url></x></message>
 EOF
+# a stanza over the transport's size limit (the test server allows 1 MiB):
+# not read at all, an event instead
+python3 -c "print(\"<message to='alice@localhost' type='chat' id='big'><body>oversized \" + 'x' * 300000 + '</body></message>')" |
+    raw mallory 0.5 > /dev/null
 al carol send alice@localhost '*carol* says https://phish.example/x' >/dev/null 2>"$T/carol.err" || die "carol could not send: $(cat "$T/carol.err")"
 wait_for "$T/a3" '"text":"\*carol\* says'
 wait_for "$T/a3" '"text":"plain'
@@ -193,6 +197,7 @@ grep '"text":"plain' "$T/a3" | grep -q 'unencrypted' ||
     die "the plain body is not marked unencrypted"
 grep -q '"style":\["' "$T/a3" && die "a stranger's text was styled"
 grep -q '"text":"spoofed' "$T/a3" && die "a spoofed stanza was shown"
+grep -q '"text":"oversized' "$T/a3" && die "an oversized stanza was read"
 # libstrophe folds a namespaced x:from into from, and Prosody relays it in
 # either order: the message may claim to be bob's. Unencrypted, it is shown
 # as inert text whoever it names, and claiming our own address gets
@@ -213,12 +218,14 @@ grep -q "unencrypted .*mallory@localhost" "$T/ae" || die "no unencrypted event"
 # the carbons and the archive result, folded into one event
 grep -Eq "spoofed_stanza .*mallory@localhost .*x[2-9] .*carbon" "$T/ae" ||
     die "spoofed carbon and archive result: $(cat "$T/ae")"
+grep -q "oversized .*mallory@localhost.*stanza over the size limit" "$T/ae" ||
+    die "no event for the oversized stanza: $(cat "$T/ae")"
 grep -q "spoofed_stanza .*bob@localhost.*device list" "$T/ae" ||
     die "spoofed PEP event: $(cat "$T/ae")"
 al alice requests > "$T/ar"
 grep -q "mallory@localhost" "$T/ar" && grep -q "carol@localhost" "$T/ar" ||
     die "requests: $(cat "$T/ar")"
-ok "strangers stay inert, plain bodies are marked, spoofing becomes events"
+ok "strangers stay inert, plain bodies are marked, spoofing and oversized stanzas become events"
 
 # --- a blocked stranger -----------------------------------------------------------
 al eve send alice@localhost 'before the block' >/dev/null

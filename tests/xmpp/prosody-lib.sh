@@ -70,6 +70,9 @@ modules_enabled = {
     "smacks"; "ping"; "private";
 }
 $tls_cfg
+-- above the transport's own limit (NET_XMPP_STANZA_MAX, 256 KiB), so
+-- that the tests reach it
+c2s_stanza_size_limit = 1024 * 1024
 allow_unencrypted_plain_auth = false
 authentication = "internal_hashed"
 storage = "internal"
