@@ -3,7 +3,8 @@
  * arbitrary XML: a <message> (the <encrypted> inside it is found) or a bare
  * <encrypted>. Whatever parses satisfies every documented limit, and
  * rebuilding it with the message builder and parsing that again gives the
- * same keys, IV and payload.
+ * same keys, IV and payload. The stanza size walk (util.c) runs on every
+ * tree and is monotone in its limit.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -98,6 +99,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (net_xml_parse((const char *)data, size, &x) != AIRLOCK_OK)
         return 0;
     root = net_xml_root(x);
+    if (net_xmpp_stanza_fits(root, size / 2) &&
+        !net_xmpp_stanza_fits(root, 4 * size + 64))
+        abort();
+    (void)net_xmpp_stanza_fits(root, NET_XMPP_STANZA_MAX);
     enc = net_omemo_find_encrypted(root);
     if (enc == NULL)
         enc = root;
