@@ -31,11 +31,14 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 demo: build
 	$(BUILD)/ui-tui/airlock demo
 
+# AIRLOCK_TESTS_STRICT: a test whose tool is missing fails instead of
+# skipping (deps has installed everything).
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && AIRLOCK_TESTS_STRICT=1 ctest --output-on-failure -j $(JOBS)
 
 test-asan: build-asan
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	cd $(ASAN_BUILD) && AIRLOCK_TESTS_STRICT=1 \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j $(JOBS) -LE nosan
 

@@ -9,7 +9,7 @@ PKGS="build-essential cmake pkg-config git
 libsodium-dev libsignal-protocol-c-dev libsqlite3-dev libncurses-dev
 libssl-dev libutf8proc-dev libstrophe-dev libseccomp-dev libcmocka-dev
 libjansson-dev clang-14 libclang-rt-14-dev valgrind tmux sqlite3 libglib2.0-dev
-python3
+python3 openssl
 prosody profanity"
 
 missing=""

@@ -21,7 +21,11 @@
 set -euo pipefail
 AIRLOCK=${1:-${AIRLOCK:-}}
 [ -n "$AIRLOCK" ] || { echo "usage: tui.sh AIRLOCK" >&2; exit 2; }
-command -v tmux >/dev/null || { echo "tmux not installed: skipped"; exit 77; }
+if ! command -v tmux >/dev/null; then
+    # under make check (which installed it) a missing tmux is a failure
+    [ -n "${AIRLOCK_TESTS_STRICT:-}" ] && { echo "FAIL: tmux not installed"; exit 1; }
+    echo "tmux not installed: skipped"; exit 77
+fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-tui.XXXXXX")
 SOCK="$T/tmux.sock"

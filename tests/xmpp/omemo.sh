@@ -8,7 +8,7 @@ set -euo pipefail
 : "${AIRLOCK:?AIRLOCK must name the airlock binary}"
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/prosody-lib.sh"
-xmpp_require || exit 77
+xmpp_require
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-xmpp.XXXXXX")
 PIDS=()

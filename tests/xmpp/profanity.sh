@@ -13,10 +13,7 @@ set -euo pipefail
 : "${AIRLOCK:?AIRLOCK must name the airlock binary}"
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/prosody-lib.sh"
-xmpp_require || exit 77
-for c in profanity tmux; do
-    command -v "$c" >/dev/null 2>&1 || { echo "SKIP: no $c" >&2; exit 77; }
-done
+xmpp_require profanity tmux
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-prof.XXXXXX")
 SOCK="airlock-prof-$$"

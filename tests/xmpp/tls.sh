@@ -8,8 +8,7 @@ set -euo pipefail
 : "${AIRLOCK:?AIRLOCK must name the airlock binary}"
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/prosody-lib.sh"
-xmpp_require || exit 77
-command -v openssl >/dev/null 2>&1 || { echo "SKIP: no openssl" >&2; exit 77; }
+xmpp_require openssl
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-tls.XXXXXX")
 cleanup() { xmpp_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
