@@ -250,6 +250,29 @@ static airlock_trust xmpp_trust(void *user, const char *addr)
     return c.trust;
 }
 
+/* The addresses blocked here, for the server's block list. */
+typedef struct xmpp_blocked_walk {
+    net_xmpp_addr_cb cb;
+    void *arg;
+} xmpp_blocked_walk;
+
+static int xmpp_blocked_one(const store_contact *c, void *arg)
+{
+    xmpp_blocked_walk *w = arg;
+
+    w->cb(w->arg, c->address);
+    return 0;
+}
+
+static void xmpp_blocked(void *user, net_xmpp_addr_cb cb, void *arg)
+{
+    airlock_ctx *ctx = user;
+    xmpp_blocked_walk w = { cb, arg };
+
+    (void)store_contact_each(ctx->st, 1u << AIRLOCK_TRUST_BLOCKED,
+                             xmpp_blocked_one, &w);
+}
+
 typedef struct xmpp_settings {
     char host[NET_XMPP_HOST_MAX + 1];  /* "" : the account's domain */
     uint16_t port;
@@ -360,6 +383,7 @@ static airlock_err xmpp_open(const airlock_config *cfg, store *st,
     a.device_id = dev;
     a.spool_path = spool;
     a.trust = trust;
+    a.blocked = trust != NULL ? xmpp_blocked : NULL;
     a.trust_user = user;
     err = net_xmpp_open(&a, out);
     if (pw != NULL)

@@ -83,6 +83,7 @@ typedef struct xt {
     store_relay *spool;
     int evfd;                          /* signalled when the spool grows */
     net_xmpp_trust_fn trust;
+    net_xmpp_blocked_fn blocked;
     void *trust_user;
     xt_state state;
     airlock_err fail;                  /* why the last attempt failed */
@@ -771,6 +772,75 @@ static int on_ping(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
+/* Pushing the local block list to the server (push_blocks). */
+typedef struct xt_blockpush {
+    xt *t;
+    xmpp_stanza_t *iq, *block;
+    size_t items;
+    bool failed;
+} xt_blockpush;
+
+static int on_ignore_reply(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud);
+
+static void blockpush_send(xt_blockpush *p)
+{
+    if (p->iq != NULL && p->items > 0 && !p->failed) {
+        xmpp_id_handler_add(p->t->conn, on_ignore_reply,
+                            xmpp_stanza_get_id(p->iq), p->t);
+        send_own(p->t, p->iq);        /* takes the reference */
+    } else if (p->iq != NULL) {
+        xmpp_stanza_release(p->iq);
+    }
+    p->iq = p->block = NULL;
+    p->items = 0;
+}
+
+static void blockpush_one(void *arg, const char *addr)
+{
+    xt_blockpush *p = arg;
+    xmpp_stanza_t *item;
+    char id[XT_ID_HEX + 1];
+
+    if (p->failed || !net_xmpp_bare_jid_ok(addr) ||
+        strcmp(addr, p->t->jid) == 0)
+        return;
+    if (p->iq == NULL) {
+        if ((p->iq = iq_new(p->t, "set", NULL, id)) == NULL ||
+            (p->block = elem(p->t, "block", NS_BLOCKING)) == NULL ||
+            !add(p->iq, p->block)) {
+            p->failed = true;
+            return;
+        }
+    }
+    if ((item = elem(p->t, "item", NULL)) != NULL &&
+        xmpp_stanza_set_attribute(item, "jid", addr) != XMPP_EOK) {
+        xmpp_stanza_release(item);
+        item = NULL;
+    }
+    if (!add(p->block, item)) {        /* add releases item on failure */
+        p->failed = true;
+        return;
+    }
+    if (++p->items == NET_XMPP_BLOCK_ITEMS_MAX)
+        blockpush_send(p);
+}
+
+/* The server offers XEP-0191: every address blocked here goes on its
+ * list, in <block> requests of at most NET_XMPP_BLOCK_ITEMS_MAX items
+ * (blocking is idempotent; nothing is removed from the server's list, so
+ * a block made with another client stays). Not waited for. */
+static void push_blocks(xt *t)
+{
+    xt_blockpush p;
+
+    if (t->blocked == NULL)
+        return;
+    memset(&p, 0, sizeof p);
+    p.t = t;
+    t->blocked(t->trust_user, blockpush_one, &p);
+    blockpush_send(&p);
+}
+
 static int on_server_info(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
     xt *t = ud;
@@ -792,6 +862,8 @@ static int on_server_info(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
                 var != NULL && strcmp(var, NS_BLOCKING) == 0)
                 t->srv_blocking = true;
         }
+    if (t->srv_blocking)
+        push_blocks(t);
     return 0;
 }
 
@@ -1915,6 +1987,7 @@ airlock_err net_xmpp_open(const net_xmpp_args *a, net_transport **out)
     t->tls = a->tls;
     t->dev = a->device_id;
     t->trust = a->trust;
+    t->blocked = a->blocked;
     t->trust_user = a->trust_user;
     if ((t->pass = malloc(a->password_n + 1)) == NULL)
         goto fail;

@@ -51,6 +51,13 @@ typedef enum net_xmpp_tls {
 
 /* The engine's view of a peer, asked by the gate for every stanza. */
 typedef airlock_trust (*net_xmpp_trust_fn)(void *user, const char *addr);
+/* The addresses blocked here, each handed to cb: pushed to the server's
+ * block list (XEP-0191) when a session starts, so that a block made while
+ * offline, or lost on the server, reaches it. */
+typedef void (*net_xmpp_addr_cb)(void *arg, const char *addr);
+typedef void (*net_xmpp_blocked_fn)(void *user, net_xmpp_addr_cb cb,
+                                    void *arg);
+#define NET_XMPP_BLOCK_ITEMS_MAX 256u /* <item/>s in one <block> we send */
 
 typedef struct net_xmpp_args {
     const char *jid;              /* own bare JID (the account) */
@@ -62,7 +69,8 @@ typedef struct net_xmpp_args {
     uint32_t device_id;
     const char *spool_path;       /* the inbound spool (created 0600) */
     net_xmpp_trust_fn trust;      /* may be NULL: everyone UNKNOWN */
-    void *trust_user;
+    net_xmpp_blocked_fn blocked;  /* may be NULL: nothing pushed */
+    void *trust_user;             /* for both */
 } net_xmpp_args;
 
 /* Open the transport and start connecting (no wait). TLS modes other

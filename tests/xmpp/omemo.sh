@@ -253,7 +253,13 @@ tail -1 "$T/a5" | grep -q '"decrypts":0' || die "decrypted: $(tail -1 "$T/a5")"
 tail -1 "$T/a5" | grep -q '"dropped":[1-9]' || die "not dropped: $(tail -1 "$T/a5")"
 al alice events > "$T/ae2" 2>&1
 grep -q "blocked_drop .*eve@localhost" "$T/ae2" || die "no blocked_drop event"
-ok "a blocked stranger's stanzas never reach decryption (server and engine)"
+# and the session that just ran put eve back on the server's list: every
+# session pushes the blocks made here (a block made offline, or lost)
+echo "<iq type='get' id='b2'><blocklist xmlns='urn:xmpp:blocking'/></iq>" |
+    raw alice 0.5 > "$T/bl2"
+grep -q "<item jid='eve@localhost'/>" "$T/bl2" ||
+    die "the block was not pushed to the server again: $(cat "$T/bl2")"
+ok "a blocked stranger's stanzas never reach decryption (server and engine); blocks are pushed to the server each session"
 
 # --- nothing left running -----------------------------------------------------------
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
