@@ -16,16 +16,31 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 xmpp_require profanity tmux
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-prof.XXXXXX")
-SOCK="airlock-prof-$$"
+SOCK="$T/tmux.sock"
+tm() { tmux -f /dev/null -S "$SOCK" "$@"; }
+TPIDS=()      # the tmux server and Profanity, by process id
+# stop_tmux: the tmux server on our own socket, then whatever of the
+# processes we started is still there, by id
+stop_tmux() {
+    local p i
+    tm kill-server 2>/dev/null || true
+    for p in "${TPIDS[@]}"; do
+        for i in $(seq 1 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$p" 2>/dev/null || true
+    done
+}
 cleanup() {
-    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    stop_tmux
     xmpp_stop
     [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 die() {
     echo "FAIL: $*" >&2
-    tmux -L "$SOCK" capture-pane -p -t p 2>/dev/null | grep -v '^ *$' |
+    tm capture-pane -p -t p 2>/dev/null | grep -v '^ *$' |
         tail -20 >&2 || true
     exit 1
 }
@@ -50,10 +65,11 @@ trustmode=blind
 [notifications]
 message=false
 EOF
-tmux -L "$SOCK" new-session -d -s p -x 200 -y 50 \
-    "env HOME=$P XDG_CONFIG_HOME=$P/.config XDG_DATA_HOME=$P/.local/share TERM=xterm-256color profanity"
-screen() { tmux -L "$SOCK" capture-pane -p -t p; }
-keys() { tmux -L "$SOCK" send-keys -t p "$1" Enter; }
+tm new-session -d -s p -x 200 -y 50 \
+    "exec env HOME=$P XDG_CONFIG_HOME=$P/.config XDG_DATA_HOME=$P/.local/share TERM=xterm-256color profanity"
+TPIDS=("$(tm display-message -p -t p '#{pid}')" "$(tm display-message -p -t p '#{pane_pid}')")
+screen() { tm capture-pane -p -t p; }
+keys() { tm send-keys -t p "$1" Enter; }
 # wait_screen PATTERN: until the visible screen has it (60 s at most)
 wait_screen() {
     local i
@@ -121,8 +137,11 @@ grep -q '"text":"second from profanity"' "$T/a2" ||
     die "second message: $(cat "$T/a2")"
 ok "both ways again over the established sessions"
 
-tmux -L "$SOCK" kill-server
+stop_tmux
 pid=$XPID
 xmpp_stop
 kill -0 "$pid" 2>/dev/null && die "prosody still running"
+for p in "${TPIDS[@]}"; do
+    kill -0 "$p" 2>/dev/null && die "process $p (tmux or profanity) left"
+done
 ok "no process left running"
