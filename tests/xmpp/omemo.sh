@@ -134,6 +134,25 @@ al bob recv --json > "$T/b2"
     die "three messages: $(texts "$T/b2" 'many ')"
 ok "OMEMO both ways; offline delivery in order; accepted senders styled; a used prekey is replaced and the bundle republished"
 
+# --- the device list ---------------------------------------------------------------
+# device_ids USER: the device ids in USER's published list
+device_ids() {
+    echo "<iq type='get' id='d' to='$1@localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='eu.siacs.conversations.axolotl.devicelist'/></pubsub></iq>" |
+        raw "$1" 0.3 | grep -o "<device id='[0-9]*'" | tr -dc '0-9\n'
+}
+adev=$(device_ids alice)
+[ -n "$adev" ] && [ "$(echo "$adev" | wc -l)" = 1 ] || die "alice's list: $adev"
+# another client of the account publishes a list without our device
+echo "<iq type='set' id='dl1'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='eu.siacs.conversations.axolotl.devicelist'><item id='current'><list xmlns='eu.siacs.conversations.axolotl'/></item></publish></pubsub></iq>" |
+    raw alice 0.5 > "$T/dl"
+grep -q "type='result'" "$T/dl" ||
+    die "could not empty alice's device list: $(cat "$T/dl")"
+[ -z "$(device_ids alice)" ] || die "the list was not emptied"
+al alice recv --json > /dev/null
+[ "$(device_ids alice)" = "$adev" ] ||
+    die "alice did not republish her device: '$(device_ids alice)'"
+ok "a device list without our device is republished with it"
+
 # --- a second device ------------------------------------------------------------
 mk alice --home2
 bg_recv alice "$T/a1d" 4
