@@ -545,7 +545,9 @@ AIRLOCK_API airlock_err airlock_open(const airlock_config *cfg,
             AIRLOCK_OK &&
         err != AIRLOCK_ERR_NOT_FOUND)
         goto fail;
+    ctx->transport = AIRLOCK_TRANSPORT_LOCAL;
     if (strcmp(kind, "xmpp") == 0) {
+        ctx->transport = AIRLOCK_TRANSPORT_XMPP;
         if ((err = check_xmpp(cfg, false)) != AIRLOCK_OK ||
             (err = xmpp_open(cfg, ctx->st, ctx->dir, ctx->device_id,
                              xmpp_trust, ctx, &ctx->net)) != AIRLOCK_OK ||
@@ -626,6 +628,11 @@ AIRLOCK_API uint32_t airlock_device_id(const airlock_ctx *ctx)
 AIRLOCK_API int airlock_transport_up(const airlock_ctx *ctx)
 {
     return ctx != NULL && ctx->net->ops->up(ctx->net);
+}
+
+AIRLOCK_API airlock_transport airlock_transport_kind(const airlock_ctx *ctx)
+{
+    return ctx != NULL ? ctx->transport : AIRLOCK_TRANSPORT_LOCAL;
 }
 
 static int wait_ms(airlock_ctx *ctx, int timeout_ms)

@@ -62,6 +62,7 @@ struct airlock_ctx {
     store *st;
     crypto_ctx *cr;
     net_transport *net;
+    airlock_transport transport;     /* the account's, from the store */
     int epfd;                        /* what airlock_fd() returns */
     uint32_t device_id;
     int64_t events_seen_id;

@@ -239,7 +239,7 @@ int tui_run(airlock_config *cfg)
         }
         goto restore_signals;
     }
-    t.transport = cfg->transport;
+    t.transport = airlock_transport_kind(t.ctx);
     timeout(0);
     bracketed_paste(1);
     tui_line_init(&t.line);

@@ -543,6 +543,10 @@ AIRLOCK_API uint32_t airlock_device_id(const airlock_ctx *ctx);
 /* Whether the transport is connected (1) or not (0). Changes are reported
  * as AIRLOCK_EVENT_TRANSPORT from airlock_step(). */
 AIRLOCK_API int airlock_transport_up(const airlock_ctx *ctx);
+/* The transport the account was created with (airlock_open takes it from
+ * the account, whatever cfg->transport says); AIRLOCK_TRANSPORT_LOCAL for
+ * a NULL ctx. */
+AIRLOCK_API airlock_transport airlock_transport_kind(const airlock_ctx *ctx);
 
 /* Send body text to `to` (becomes a content frame with field body). The
  * recipient becomes an accepted contact: writing to someone is consent.
