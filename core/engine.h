@@ -106,6 +106,17 @@ airlock_err engine_render(airlock_ctx *ctx, const char *sender,
     "unencrypted: this message was sent without end-to-end encryption"
 airlock_err engine_mark_unencrypted(airlock_ctx *ctx, airlock_model **m);
 
+/* Over a transport with claimed senders (net_ops.claimed_senders), hold
+ * the devices of `addr` that its published device list does not name
+ * (all of them when the list cannot be fetched), and release those of
+ * release[0..release_n) that it names (held only for this check). Queries
+ * the transport, then runs its own transaction; *changed when a device
+ * was held or released. No-op on other transports and for our own
+ * address (devcheck.c). */
+airlock_err engine_check_devices(airlock_ctx *ctx, const char *addr,
+                                 const uint32_t *release, size_t release_n,
+                                 bool *changed);
+
 /* Record a security event and tell the front end. */
 void engine_security(airlock_ctx *ctx, airlock_sec_kind kind,
                      const char *sender, const char *detail);

@@ -31,6 +31,9 @@
 #define INBOUND_ENVELOPES_MAX 8192u
 /* Senders whose trust is remembered within one batch. */
 #define INBOUND_TRUST_CACHE 8u
+/* New devices of accepted contacts held until their device list is
+ * checked after the batch (devcheck.c); more are held for the user. */
+#define INBOUND_VERIFY_MAX 16u
 
 typedef struct inb_item {
     store_msg m;
@@ -45,6 +48,11 @@ typedef struct inb_event {
     char detail[INBOUND_DETAIL_MAX];
     uint32_t count;
 } inb_event;
+
+typedef struct inb_verify {
+    char addr[STORE_ADDR_MAX + 1];
+    uint32_t device;
+} inb_verify;
 
 typedef struct inb_trust {
     char addr[STORE_ADDR_MAX + 1];
@@ -72,6 +80,8 @@ typedef struct inb_batch {
     bool requests_known;
     char addr_ok[STORE_ADDR_MAX + 1]; /* the last sender address checked */
     bool contacts_changed;       /* a subscription request was recorded */
+    inb_verify verify[INBOUND_VERIFY_MAX];
+    size_t nverify;
 } inb_batch;
 
 /* Fold a security event into the batch; written inside the transaction. */
@@ -406,7 +416,7 @@ static void handle_env(inb_batch *b, const net_env *e, size_t iv_n,
     uint8_t keytag[CRYPTO_KEYTAG + 16], *plain = NULL;
     const uint8_t *tag;
     size_t ktn = 0, ct_n;
-    bool changed = false, new_device = false;
+    bool changed = false, new_device = false, pending_check = false;
     bool body = ctx->net->ops->payload_is_body;
     store_remote_id rid;
     inb_dedup d;
@@ -486,6 +496,27 @@ static void handle_env(inb_batch *b, const net_env *e, size_t iv_n,
         b->fatal = err;
         goto out;
     }
+    /* The first device of an accepted contact, over a transport whose
+     * senders are claims: held while stored, believed after the batch
+     * only if the contact's published device list names it. */
+    if (!changed && new_device && !f.self_sync &&
+        ctx->net->ops->claimed_senders &&
+        (f.trust == AIRLOCK_TRUST_ACCEPTED ||
+         f.trust == AIRLOCK_TRUST_VERIFIED)) {
+        if ((err = store_rid_hold(ctx->st, f.sender, e->sender_device)) !=
+            AIRLOCK_OK) {
+            b->fatal = err;
+            goto out;
+        }
+        if (b->nverify < INBOUND_VERIFY_MAX) {
+            inb_verify *v = &b->verify[b->nverify++];
+
+            snprintf(v->addr, sizeof v->addr, "%s", f.sender);
+            v->device = e->sender_device;
+            pending_check = true;
+        }
+        changed = true;
+    }
     /* A device of our own account that we have never pinned (from its
      * published bundle, when we write) is held like a contact's new
      * device: its messages are inert and confer no consent until the user
@@ -499,7 +530,7 @@ static void handle_env(inb_batch *b, const net_env *e, size_t iv_n,
         }
         changed = true;
     }
-    if (changed)
+    if (changed && !pending_check)
         sec(b, AIRLOCK_SEC_IDENTITY_CHANGED, f.sender,
             new_device ? "a new device appeared" :
                          "a device's identity key changed");
@@ -681,6 +712,30 @@ static int on_envelope(int64_t seq, const uint8_t *env, size_t n, void *arg)
     return b->full;
 }
 
+/* After the commit, before delivering: the devices held in this batch
+ * for their contact's device list (devcheck.c), one check per contact.
+ * A failure leaves them held, which is the safe side. */
+static void check_devices(inb_batch *b)
+{
+    uint32_t devs[INBOUND_VERIFY_MAX];
+    size_t i, j, n;
+    bool chg;
+
+    for (i = 0; i < b->nverify; i++) {
+        if (b->verify[i].addr[0] == '\0')
+            continue;                   /* done with an earlier one */
+        for (j = i, n = 0; j < b->nverify; j++)
+            if (strcmp(b->verify[j].addr, b->verify[i].addr) == 0) {
+                devs[n++] = b->verify[j].device;
+                if (j != i)
+                    b->verify[j].addr[0] = '\0';
+            }
+        if (engine_check_devices(b->ctx, b->verify[i].addr, devs, n, &chg) !=
+            AIRLOCK_OK)
+            engine_log(b->ctx, "inbound device check failed");
+    }
+}
+
 /* Receipts from an accepted contact update our outgoing messages. */
 static void apply_receipt(airlock_ctx *ctx, const gate_frame *f)
 {
@@ -838,6 +893,7 @@ static void batch_clear(inb_batch *b)
     b->nseq = b->nitems = b->bytes = b->nev = b->ntrust = 0;
     b->fatal = AIRLOCK_OK;
     b->full = b->requests_known = b->contacts_changed = false;
+    b->nverify = 0;
     b->requests = 0;
 }
 
@@ -891,6 +947,7 @@ airlock_err engine_inbound(airlock_ctx *ctx, size_t *handled)
         engine_log(ctx, "inbound batch envelopes=%zu stored=%zu events=%zu "
                    "bytes=%zu", b->nseq, b->nitems, b->nev, b->bytes);
         emit_events(b);
+        check_devices(b);
         for (i = 0; i < b->nitems; i++)
             due[i] = deliver(ctx, &b->items[i]);
         /* Receipts are content frames: not over a transport whose

@@ -80,6 +80,19 @@ static airlock_err set_trust(airlock_ctx *ctx, const char *addr,
 
     if (ctx == NULL || !engine_addr_ok(addr))
         return AIRLOCK_ERR_ARG;
+    /* Becoming a contact: over a transport whose senders are claims, the
+     * devices they wrote from as a stranger must be on their published
+     * device list (devcheck.c); the others stay inert. */
+    if (t == AIRLOCK_TRUST_ACCEPTED &&
+        (store_contact_get(ctx->st, addr, &c) != AIRLOCK_OK ||
+         (c.trust != AIRLOCK_TRUST_ACCEPTED &&
+          c.trust != AIRLOCK_TRUST_VERIFIED))) {
+        bool chg;
+
+        if ((err = engine_check_devices(ctx, addr, NULL, 0, &chg)) !=
+            AIRLOCK_OK)
+            return err;
+    }
     if ((err = store_begin(ctx->st)) != AIRLOCK_OK)
         return err;
     if ((err = store_contact_ensure(ctx->st, addr, base_now_ms())) !=

@@ -116,6 +116,11 @@ typedef struct net_ops {
      * may be NULL. */
     void (*trust_changed)(net_transport *t, const char *addr,
                           airlock_trust trust);
+    /* A sender address is the transport's claim, not something it can
+     * vouch for (XMPP: docs/XMPP.md, forged senders): the engine believes
+     * a device of a contact only when devices() of that contact lists it
+     * (engine_check_devices). */
+    bool claimed_senders;
 } net_ops;
 
 struct net_transport {

@@ -548,6 +548,20 @@ airlock_err store_rid_hold(store *s, const char *addr, uint32_t dev)
     return step_done(st);
 }
 
+airlock_err store_rid_release(store *s, const char *addr, uint32_t dev)
+{
+    sqlite3_stmt *st;
+    airlock_err err;
+
+    if (!addr_ok(addr))
+        return AIRLOCK_ERR_ARG;
+    if ((err = store_stmt(s, Q_RID_RELEASE, &st)) != AIRLOCK_OK)
+        return err;
+    sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, dev);
+    return step_done(st);
+}
+
 airlock_err store_rid_any_changed(store *s, const char *addr, bool *any)
 {
     sqlite3_stmt *st;

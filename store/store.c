@@ -107,6 +107,9 @@ static const char *const sql[Q__COUNT] = {
         " AND status = 2 LIMIT 1",
     [Q_RID_HOLD] = "UPDATE identities SET status = 2, pending = key"
         " WHERE address = ?1 AND device = ?2",
+    [Q_RID_RELEASE] = "UPDATE identities SET key = coalesce(pending, key),"
+        " pending = NULL, status = 0 WHERE address = ?1 AND device = ?2"
+        " AND status = 2",
     [Q_CON_GET] = "SELECT address, label, trust, created, last, messages,"
         " unread FROM contacts WHERE address = ?1",
     [Q_CON_ENSURE] = "INSERT OR IGNORE INTO contacts(address, label, trust,"

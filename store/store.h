@@ -151,6 +151,10 @@ airlock_err store_rid_seen(store *s, const char *addr, uint32_t dev,
  * moved to pending (used when a contact that already has devices shows up
  * with a new device: it is inert until acknowledged like a changed key). */
 airlock_err store_rid_hold(store *s, const char *addr, uint32_t dev);
+/* Accept the pending key of one held device (the engine's own decision,
+ * not the user's: a device held only until its contact's published device
+ * list was checked). */
+airlock_err store_rid_release(store *s, const char *addr, uint32_t dev);
 /* Accept the pending key(s) of every device of addr (ack-identity). */
 airlock_err store_rid_ack(store *s, const char *addr);
 airlock_err store_rid_set_verified(store *s, const char *addr);

@@ -1949,6 +1949,7 @@ static const net_ops xmpp_ops = {
     .payload_is_body = true,
     .publish_replaces = true,
     .trust_changed = xt_trust_changed,
+    .claimed_senders = true,
 };
 
 airlock_err net_xmpp_open(const net_xmpp_args *a, net_transport **out)

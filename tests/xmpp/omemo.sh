@@ -246,6 +246,25 @@ grep -q "mallory@localhost" "$T/ar" && grep -q "carol@localhost" "$T/ar" ||
     die "requests: $(cat "$T/ar")"
 ok "strangers stay inert, plain bodies are marked, spoofing and oversized stanzas become events"
 
+# --- a device the claimed sender never published -----------------------------------
+# A forged sender looks like this from here: an OMEMO session in carol's
+# name from a device carol's own device list does not name. Make carol's
+# list leave out the device her request came from, then accept her: the
+# request stays inert and the device is reported, found by querying the
+# list on her PEP node (never for a stranger; only on becoming a contact).
+echo "<iq type='set' id='cl1'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='eu.siacs.conversations.axolotl.devicelist'><item id='current'><list xmlns='eu.siacs.conversations.axolotl'><device id='4242'/></list></item></publish></pubsub></iq>" |
+    raw carol 0.5 > "$T/cl"
+grep -q "type='result'" "$T/cl" || die "could not replace carol's list: $(cat "$T/cl")"
+al alice accept carol@localhost > /dev/null
+al alice history carol@localhost --json > "$T/ch"
+grep -q '"text":"\*carol\* says' "$T/ch" ||
+    die "carol's message is not one unstyled span: $(cat "$T/ch")"
+grep -q '"style":\["' "$T/ch" && die "a device carol never published was believed: $(cat "$T/ch")"
+al alice events > "$T/ae3" 2>&1
+grep -q "spoofed_stanza .*carol@localhost.*published device list" "$T/ae3" ||
+    die "no event for carol's unlisted device: $(cat "$T/ae3")"
+ok "a contact's device that their published device list does not name stays inert"
+
 # --- a blocked stranger -----------------------------------------------------------
 al eve send alice@localhost 'before the block' >/dev/null
 al alice recv --json > /dev/null
