@@ -179,10 +179,28 @@ static airlock_err check_xmpp(const airlock_config *cfg, bool create)
     return AIRLOCK_OK;
 }
 
+/* A caller built against a newer header may pass a larger struct: fine
+ * as long as everything this library does not know is zero (left at
+ * airlock_config_init's defaults); a field set there would be an option
+ * silently ignored. */
+static bool config_tail_zero(const airlock_config *cfg)
+{
+    const unsigned char *p = (const unsigned char *)cfg;
+    size_t i;
+
+    for (i = sizeof *cfg; i < cfg->struct_size; i++)
+        if (p[i] != 0)
+            return false;
+    return true;
+}
+
 static airlock_err check_config(const airlock_config *cfg)
 {
-    if (cfg == NULL || cfg->struct_size < sizeof(airlock_config))
+    if (cfg == NULL || cfg->struct_size < sizeof(airlock_config) ||
+        cfg->struct_size > AIRLOCK_CONFIG_SIZE_MAX)
         return AIRLOCK_ERR_ARG;
+    if (!config_tail_zero(cfg))
+        return AIRLOCK_ERR_UNSUPPORTED;
     if (!addr_path_ok(cfg->account))
         return AIRLOCK_ERR_ARG;
     if (cfg->transport != AIRLOCK_TRANSPORT_LOCAL &&

@@ -473,6 +473,13 @@ typedef struct airlock_config {
                                      (default 1); never to anyone else */
 } airlock_config;
 
+/* struct_size: at least sizeof(airlock_config) of this header's first
+ * release (older callers do not exist yet), at most this. A larger struct
+ * from a newer header is accepted only when every byte past the fields
+ * this library knows is zero; otherwise AIRLOCK_ERR_UNSUPPORTED (an option
+ * it cannot honour is never silently ignored). */
+#define AIRLOCK_CONFIG_SIZE_MAX 4096u
+
 /* Fill `cfg` with defaults: struct_size, home NULL (meaning
  * $XDG_DATA_HOME/airlock, else ~/.local/share/airlock), local transport,
  * sandbox on, receipts on, everything else 0 / NULL. NULL is a no-op.
@@ -487,8 +494,9 @@ AIRLOCK_API void airlock_config_init(airlock_config *cfg);
  * account not a valid address (no control, format or separator code
  * point, no '/', not starting with '.', at most 255 bytes), passphrase
  * NULL without no_passphrase, a path too long, XMPP settings invalid),
- * AIRLOCK_ERR_UNSUPPORTED (unknown transport), AIRLOCK_ERR_EXISTS (the
- * account directory exists), AIRLOCK_ERR_IO / AIRLOCK_ERR_PERM (the data
+ * AIRLOCK_ERR_UNSUPPORTED (unknown transport; a field set past what this
+ * library knows), AIRLOCK_ERR_EXISTS (the account directory exists),
+ * AIRLOCK_ERR_IO / AIRLOCK_ERR_PERM (the data
  * directory cannot be made or is open to others), AIRLOCK_ERR_CRYPTO, and
  * for XMPP AIRLOCK_ERR_NET, AIRLOCK_ERR_TLS, AIRLOCK_ERR_AUTH,
  * AIRLOCK_ERR_TIMEOUT. Not thread-safe against an airlock_open of the same
