@@ -564,6 +564,7 @@ AIRLOCK_API airlock_err airlock_open(const airlock_config *cfg,
         err != AIRLOCK_ERR_NOT_FOUND)
         goto fail;
     ctx->transport = AIRLOCK_TRANSPORT_LOCAL;
+    ctx->devcheck_retry_ms = DEVCHECK_RETRY_MS;
     if (strcmp(kind, "xmpp") == 0) {
         ctx->transport = AIRLOCK_TRANSPORT_XMPP;
         if ((err = check_xmpp(cfg, false)) != AIRLOCK_OK ||

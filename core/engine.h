@@ -63,6 +63,7 @@ struct airlock_ctx {
     crypto_ctx *cr;
     net_transport *net;
     airlock_transport transport;     /* the account's, from the store */
+    int64_t devcheck_retry_ms;       /* DEVCHECK_RETRY_MS (tests: less) */
     int epfd;                        /* what airlock_fd() returns */
     uint32_t device_id;
     int64_t events_seen_id;
@@ -116,6 +117,13 @@ airlock_err engine_mark_unencrypted(airlock_ctx *ctx, airlock_model **m);
 airlock_err engine_check_devices(airlock_ctx *ctx, const char *addr,
                                  const uint32_t *release, size_t release_n,
                                  bool *changed);
+/* A device held by a check writes again: is a new check due (at most one
+ * per DEVCHECK_RETRY_MS per contact)? */
+#define DEVCHECK_RETRY_MS (10 * 60 * 1000)
+bool engine_devcheck_due(airlock_ctx *ctx, const char *addr, uint32_t dev,
+                         int64_t now_ms);
+/* The user took the devices of addr (ack-identity): nothing to re-check. */
+airlock_err engine_devcheck_forget(airlock_ctx *ctx, const char *addr);
 
 /* Record a security event and tell the front end. */
 void engine_security(airlock_ctx *ctx, airlock_sec_kind kind,

@@ -406,6 +406,25 @@ out:
     }
 }
 
+/* Queue (addr, device) for the device-list check after the batch; false
+ * when the batch has no room left (the device then stays held for the
+ * user). */
+static bool verify_add(inb_batch *b, const char *addr, uint32_t device)
+{
+    size_t i;
+
+    for (i = 0; i < b->nverify; i++)
+        if (b->verify[i].device == device &&
+            strcmp(b->verify[i].addr, addr) == 0)
+            return true;
+    if (b->nverify == INBOUND_VERIFY_MAX)
+        return false;
+    snprintf(b->verify[b->nverify].addr, sizeof b->verify[0].addr, "%s",
+             addr);
+    b->verify[b->nverify++].device = device;
+    return true;
+}
+
 /* An encrypted message: envelope v1, or (XMPP) a spool record with a
  * 16-byte IV. */
 static void handle_env(inb_batch *b, const net_env *e, size_t iv_n,
@@ -496,6 +515,13 @@ static void handle_env(inb_batch *b, const net_env *e, size_t iv_n,
         b->fatal = err;
         goto out;
     }
+    /* A device an earlier check held writes again: look at its contact's
+     * list once more after the batch (at most every DEVCHECK_RETRY_MS). */
+    if (!new_device && !f.self_sync && rid.status == STORE_ID_CHANGED &&
+        (f.trust == AIRLOCK_TRUST_ACCEPTED ||
+         f.trust == AIRLOCK_TRUST_VERIFIED) &&
+        engine_devcheck_due(ctx, f.sender, e->sender_device, b->now))
+        verify_add(b, f.sender, e->sender_device);
     /* The first device of an accepted contact, over a transport whose
      * senders are claims: held while stored, believed after the batch
      * only if the contact's published device list names it. */
@@ -508,13 +534,7 @@ static void handle_env(inb_batch *b, const net_env *e, size_t iv_n,
             b->fatal = err;
             goto out;
         }
-        if (b->nverify < INBOUND_VERIFY_MAX) {
-            inb_verify *v = &b->verify[b->nverify++];
-
-            snprintf(v->addr, sizeof v->addr, "%s", f.sender);
-            v->device = e->sender_device;
-            pending_check = true;
-        }
+        pending_check = verify_add(b, f.sender, e->sender_device);
         changed = true;
     }
     /* A device of our own account that we have never pinned (from its

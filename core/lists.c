@@ -511,7 +511,8 @@ AIRLOCK_API airlock_err airlock_ack_identity(airlock_ctx *ctx,
         return AIRLOCK_ERR_ARG;
     if ((err = store_begin(ctx->st)) != AIRLOCK_OK)
         return err;
-    if ((err = store_rid_ack(ctx->st, addr)) != AIRLOCK_OK)
+    if ((err = store_rid_ack(ctx->st, addr)) != AIRLOCK_OK ||
+        (err = engine_devcheck_forget(ctx, addr)) != AIRLOCK_OK)
         goto fail;
     /* A verified contact whose key changed is no longer verified. */
     if (store_contact_get(ctx->st, addr, &c) == AIRLOCK_OK &&

@@ -13,7 +13,10 @@
  * 2. writing to a stranger (consent by writing) checks the same way.
  * 3. an accepted contact with no known device writes from a new one:
  *    listed -> delivered in full; unlisted -> delivered inert, an event.
- * 4. the local transport (senders are not claims) is untouched. */
+ * 4. a device held because the list could not be read is checked again
+ *    when it writes (not before the retry interval): released once the
+ *    list names it, and its earlier messages render in full.
+ * 5. the local transport (senders are not claims) is untouched. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,6 +115,7 @@ static airlock_ctx *open_acct_in(fx *f, const char *home, const char *acct)
     cfg.relay_path = f->relay;
     cfg.no_passphrase = 1;
     cfg.sandbox = 0;
+    cfg.send_receipts = 0;   /* a receipt would look up devices too */
     assert_int_equal(airlock_account_create(&cfg), AIRLOCK_OK);
     assert_int_equal(airlock_open(&cfg, &ctx), AIRLOCK_OK);
     return ctx;
@@ -325,7 +329,77 @@ static void test_contact_new_device_unlisted(void **state)
     assert_int_equal(newest_trust(f, CAROL), AIRLOCK_TRUST_UNKNOWN);
 }
 
-/* ---- 4. the local transport -------------------------------------------------- */
+/* ---- 4. checked again ------------------------------------------------------- */
+
+static void test_recheck_when_it_writes(void **state)
+{
+    fx *f = *state;
+    unsigned before;
+
+    wrap(f->alice, true);
+    assert_int_equal(airlock_accept(f->alice, CAROL), AIRLOCK_OK);
+    mode = LIST_FAIL;                  /* e.g. for subscribers only */
+    send_from(f->carol, ALICE, "*one*");
+    assert_int_equal(airlock_step(f->alice, 0), AIRLOCK_OK);
+    assert_int_equal(newest_trust(f, CAROL), AIRLOCK_TRUST_UNKNOWN);
+    assert_true(has_event(f, AIRLOCK_SEC_IDENTITY_CHANGED, CAROL,
+                          "could not be fetched"));
+    /* the list is readable now, but the retry interval has not passed */
+    mode = LIST_ALL;
+    before = queries;
+    send_from(f->carol, ALICE, "*two*");
+    assert_int_equal(airlock_step(f->alice, 0), AIRLOCK_OK);
+    assert_int_equal(queries, before);
+    assert_int_equal(newest_trust(f, CAROL), AIRLOCK_TRUST_UNKNOWN);
+    /* after it: checked again, released, both messages in full */
+    f->alice->devcheck_retry_ms = 0;
+    send_from(f->carol, ALICE, "*three*");
+    assert_int_equal(airlock_step(f->alice, 0), AIRLOCK_OK);
+    assert_int_equal(queries, before + 1);
+    {
+        airlock_message_list *l = NULL;
+        size_t i;
+
+        assert_int_equal(airlock_history(f->alice, CAROL, 0, 10, &l),
+                         AIRLOCK_OK);
+        assert_int_equal(airlock_message_list_count(l), 3);
+        for (i = 0; i < 3; i++)
+            assert_int_equal(
+                airlock_model_trust(airlock_message_list_get(l, i)->model),
+                AIRLOCK_TRUST_ACCEPTED);
+        airlock_message_list_free(l);
+    }
+    /* nothing left to check: another message causes no query */
+    send_from(f->carol, ALICE, "*four*");
+    assert_int_equal(airlock_step(f->alice, 0), AIRLOCK_OK);
+    assert_int_equal(queries, before + 1);
+}
+
+static void test_recheck_still_unlisted(void **state)
+{
+    fx *f = *state;
+
+    wrap(f->alice, true);
+    f->alice->devcheck_retry_ms = 0;
+    assert_int_equal(airlock_accept(f->alice, CAROL), AIRLOCK_OK);
+    mode = LIST_HIDE_SENDER;
+    hidden = airlock_device_id(f->carol);
+    send_from(f->carol, ALICE, "*one*");
+    assert_int_equal(airlock_step(f->alice, 0), AIRLOCK_OK);
+    send_from(f->carol, ALICE, "*two*");
+    assert_int_equal(airlock_step(f->alice, 0), AIRLOCK_OK);
+    assert_int_equal(newest_trust(f, CAROL), AIRLOCK_TRUST_UNKNOWN);
+    /* ack-identity takes it and forgets the check */
+    assert_int_equal(airlock_ack_identity(f->alice, CAROL), AIRLOCK_OK);
+    assert_int_equal(newest_trust(f, CAROL), AIRLOCK_TRUST_ACCEPTED);
+    queries = 0;
+    send_from(f->carol, ALICE, "*three*");
+    assert_int_equal(airlock_step(f->alice, 0), AIRLOCK_OK);
+    assert_int_equal(queries, 0);
+    assert_int_equal(newest_trust(f, CAROL), AIRLOCK_TRUST_ACCEPTED);
+}
+
+/* ---- 5. the local transport -------------------------------------------------- */
 
 static void test_local_untouched(void **state)
 {
@@ -354,6 +428,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_contact_new_device_unlisted,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recheck_when_it_writes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_recheck_still_unlisted, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_local_untouched, setup,
                                         teardown),
     };
