@@ -30,14 +30,7 @@
     "the contact's device list could not be fetched: device held"
 #define DEVCHECK_KEY "devcheck:"
 #define DEVCHECK_KEY_LEN (sizeof DEVCHECK_KEY - 1 + 32)
-#define DEVCHECK_PENDING_MAX 16u        /* devices remembered per contact */
-#define DEVCHECK_VALUE_MAX (8u + 4u * DEVCHECK_PENDING_MAX)
-
-typedef struct pending {
-    int64_t last_ms;                    /* the last check */
-    uint32_t dev[DEVCHECK_PENDING_MAX];
-    size_t n;
-} pending;
+typedef engine_devcheck_rec pending;
 
 static bool in(const uint32_t *v, size_t n, uint32_t d)
 {
@@ -65,6 +58,47 @@ static void key_of(const char *addr, char key[DEVCHECK_KEY_LEN + 1])
     key[DEVCHECK_KEY_LEN] = '\0';
 }
 
+bool engine_devcheck_parse(const uint8_t *v, size_t n,
+                           engine_devcheck_rec *p)
+{
+    uint64_t last;
+    rd r = rd_make(v, n);
+
+    memset(p, 0, sizeof *p);
+    if (n > DEVCHECK_VALUE_MAX || n < 8 || (n - 8) % 4 != 0 ||
+        rd_u64be(&r, &last) != AIRLOCK_OK || last > INT64_MAX)
+        return false;
+    p->last_ms = (int64_t)last;
+    while (rd_left(&r) > 0) {
+        if (rd_u32be(&r, &p->dev[p->n]) != AIRLOCK_OK) {
+            memset(p, 0, sizeof *p);
+            return false;
+        }
+        p->n++;
+    }
+    return true;
+}
+
+airlock_err engine_devcheck_encode(const engine_devcheck_rec *p,
+                                   uint8_t **out, size_t *n)
+{
+    size_t i;
+    airlock_err err;
+    wr w;
+
+    *out = NULL;
+    *n = 0;
+    if (p->n > DEVCHECK_PENDING_MAX)
+        return AIRLOCK_ERR_ARG;
+    wr_init(&w, NULL, DEVCHECK_VALUE_MAX);
+    wr_u64be(&w, (uint64_t)(p->last_ms > 0 ? p->last_ms : 0));
+    for (i = 0; i < p->n; i++)
+        wr_u32be(&w, p->dev[i]);
+    if ((err = wr_take(&w, out, n)) != AIRLOCK_OK)
+        wr_clear(&w, false);
+    return err;
+}
+
 /* Our own record, still read through the bounded reader: anything that
  * does not parse is an empty list. */
 static void pending_load(airlock_ctx *ctx, const char *addr, pending *p)
@@ -72,21 +106,12 @@ static void pending_load(airlock_ctx *ctx, const char *addr, pending *p)
     char key[DEVCHECK_KEY_LEN + 1];
     uint8_t *v = NULL;
     size_t n = 0;
-    uint64_t last;
-    rd r;
 
     memset(p, 0, sizeof *p);
     key_of(addr, key);
     if (store_meta_get(ctx->st, key, &v, &n) != AIRLOCK_OK)
         return;
-    r = rd_make(v, n);
-    if (n <= DEVCHECK_VALUE_MAX && n >= 8 && (n - 8) % 4 == 0 &&
-        rd_u64be(&r, &last) == AIRLOCK_OK && last <= INT64_MAX) {
-        p->last_ms = (int64_t)last;
-        while (rd_left(&r) >= 4 && p->n < DEVCHECK_PENDING_MAX &&
-               rd_u32be(&r, &p->dev[p->n]) == AIRLOCK_OK)
-            p->n++;
-    }
+    (void)engine_devcheck_parse(v, n, p);
     free(v);
 }
 
@@ -95,21 +120,14 @@ static airlock_err pending_save(airlock_ctx *ctx, const char *addr,
 {
     char key[DEVCHECK_KEY_LEN + 1];
     uint8_t *v = NULL;
-    size_t n = 0, i;
+    size_t n = 0;
     airlock_err err;
-    wr w;
 
     key_of(addr, key);
     if (p->n == 0)
         return store_meta_set(ctx->st, key, NULL, 0);
-    wr_init(&w, NULL, DEVCHECK_VALUE_MAX);
-    wr_u64be(&w, (uint64_t)(p->last_ms > 0 ? p->last_ms : 0));
-    for (i = 0; i < p->n; i++)
-        wr_u32be(&w, p->dev[i]);
-    if ((err = wr_take(&w, &v, &n)) != AIRLOCK_OK) {
-        wr_clear(&w, false);
+    if ((err = engine_devcheck_encode(p, &v, &n)) != AIRLOCK_OK)
         return err;
-    }
     err = store_meta_set(ctx->st, key, v, n);
     free(v);
     return err;

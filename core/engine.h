@@ -117,6 +117,21 @@ airlock_err engine_mark_unencrypted(airlock_ctx *ctx, airlock_model **m);
 airlock_err engine_check_devices(airlock_ctx *ctx, const char *addr,
                                  const uint32_t *release, size_t release_n,
                                  bool *changed);
+/* What the store remembers of the devices a check held for one contact
+ * (meta value: last check time u64be, then device ids u32be). parse is
+ * for bytes read back from the store (bounded reader; false and an empty
+ * record on anything else: harness fuzz_devcheck_rec). */
+#define DEVCHECK_PENDING_MAX 16u
+#define DEVCHECK_VALUE_MAX (8u + 4u * DEVCHECK_PENDING_MAX)
+typedef struct engine_devcheck_rec {
+    int64_t last_ms;
+    uint32_t dev[DEVCHECK_PENDING_MAX];
+    size_t n;
+} engine_devcheck_rec;
+bool engine_devcheck_parse(const uint8_t *v, size_t n,
+                           engine_devcheck_rec *p);
+airlock_err engine_devcheck_encode(const engine_devcheck_rec *p,
+                                   uint8_t **out, size_t *n);
 /* A device held by a check writes again: is a new check due (at most one
  * per DEVCHECK_RETRY_MS per contact)? */
 #define DEVCHECK_RETRY_MS (10 * 60 * 1000)
