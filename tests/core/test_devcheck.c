@@ -31,6 +31,7 @@
 
 #include "core/engine.h"
 #include "net/net.h"
+#include "tests/core/tutil.h"
 
 #define ALICE "alice@example.org"
 #define BOB "bob@example.org"
@@ -82,27 +83,6 @@ typedef struct fx {
     char relay[128];
     airlock_ctx *alice, *bob, *carol;
 } fx;
-
-static void rm_rf(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (d == NULL) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        char sub[4096 + 256 + 2];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        rm_rf(sub);
-    }
-    closedir(d);
-    (void)rmdir(path);
-}
 
 static airlock_ctx *open_acct_in(fx *f, const char *home, const char *acct)
 {

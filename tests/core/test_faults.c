@@ -38,6 +38,7 @@
 #include "core/engine.h"
 #include "core/gate.h"
 #include "core/sandbox.h"
+#include "tests/core/tutil.h"
 
 /* ---- the failing allocator ---------------------------------------------- */
 
@@ -350,27 +351,6 @@ static void test_reply_every_n(void **state)
 }
 
 /* ---- accounts ------------------------------------------------------------ */
-
-static void rm_rf(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (d == NULL) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        char sub[4096 + 256 + 2];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        rm_rf(sub);
-    }
-    closedir(d);
-    (void)rmdir(path);
-}
 
 /* cp -R, modes kept (the store insists on 0700 / 0600). */
 static void copy_tree(const char *from, const char *to)

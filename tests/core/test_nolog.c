@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "airlock/airlock.h"
+#include "tests/core/tutil.h"
 
 #define ALICE "alice@example.org"
 #define BOB "bob@example.org"
@@ -176,27 +177,6 @@ static void walk(const char *dir, size_t *files)
             no_secret_in(path, files);
     }
     closedir(d);
-}
-
-static void rm_rf(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (d == NULL) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        char sub[4096 + 256 + 2];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        rm_rf(sub);
-    }
-    closedir(d);
-    (void)rmdir(path);
 }
 
 static void test_no_plaintext_anywhere(void **state)

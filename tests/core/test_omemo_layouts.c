@@ -29,6 +29,7 @@
 #include "crypto/crypto.h"
 #include "net/net.h"
 #include "net/xmpp/xmpp.h"
+#include "tests/core/tutil.h"
 
 #define ALICE "alice@example.org"
 #define BOB "bob@example.org"
@@ -100,27 +101,6 @@ typedef struct fx {
     airlock_ctx *alice, *bob;
     seen s;
 } fx;
-
-static void rm_rf(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (d == NULL) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        char sub[4096 + 256 + 2];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        rm_rf(sub);
-    }
-    closedir(d);
-    (void)rmdir(path);
-}
 
 static airlock_ctx *open_acct(fx *f, const char *acct, seen *s)
 {

@@ -43,6 +43,7 @@
 #include "core/engine.h"
 #include "core/gate.h"
 #include "core/sandbox.h"
+#include "tests/core/tutil.h"
 
 static bool under_valgrind(void)
 {
@@ -707,27 +708,6 @@ typedef struct fixture {
     airlock_ctx *ctx;
     events ev;
 } fixture;
-
-static void rm_rf(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (d == NULL) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        char sub[4096 + 256 + 2];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        rm_rf(sub);
-    }
-    closedir(d);
-    (void)rmdir(path);
-}
 
 static int fx_setup(void **state)
 {

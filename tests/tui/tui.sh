@@ -33,21 +33,8 @@ H="$T/home"
 export HOME="$T/user" XDG_DATA_HOME="$T/xdg" XDG_CONFIG_HOME="$T/config"
 mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
 unset AIRLOCK_PASSPHRASE AIRLOCK_ACCOUNT TMUX
-tm() { tmux -f /dev/null -S "$SOCK" "$@"; }
-TPID=""   # our tmux server's process id, once started
-# stop_tmux: the server on our own socket (its panes go with it), then by
-# process id if it is still there
-stop_tmux() {
-    local i
-    tm kill-server 2>/dev/null || true
-    [ -n "$TPID" ] || return 0
-    for i in $(seq 1 50); do
-        kill -0 "$TPID" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$TPID" 2>/dev/null || true
-}
-cleanup() { stop_tmux; rm -rf "$T"; }
+. "$(dirname "$0")/../lib/tmux.sh"
+cleanup() { tmux_stop; rm -rf "$T"; }
 trap cleanup EXIT
 
 screen() { tm capture-pane -p -t s; }
@@ -161,7 +148,7 @@ start() {
     } > "$T/run.sh"
     tm new-session -d -s s -x 100 -y 30 \
         "bash '$T/run.sh'; echo \"EXIT=\$?\" > '$T/exit'; sleep 300"
-    [ -n "$TPID" ] || TPID=$(tm display-message -p -t s '#{pid}')
+    tmux_track
     tm set-option -t s window-size manual >/dev/null
     tm select-pane -t s -T airlock-test
 }
@@ -355,9 +342,8 @@ screen | grep -F "s3cret" >/dev/null && die "the passphrase was shown"
 quit_ok "passphrase prompt"
 ok "first run creates and opens an account; the passphrase is asked for"
 
-pid=$TPID
-stop_tmux
-kill -0 "$pid" 2>/dev/null && die "the tmux server $pid is still running"
+tmux_stop
+[ -z "$(tmux_left)" ] || die "still running: $(tmux_left)"
 ok "no process left running"
 
 echo "tui: all checks passed"

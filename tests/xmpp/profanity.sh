@@ -17,23 +17,9 @@ xmpp_require profanity tmux
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-prof.XXXXXX")
 SOCK="$T/tmux.sock"
-tm() { tmux -f /dev/null -S "$SOCK" "$@"; }
-TPIDS=()      # the tmux server and Profanity, by process id
-# stop_tmux: the tmux server on our own socket, then whatever of the
-# processes we started is still there, by id
-stop_tmux() {
-    local p i
-    tm kill-server 2>/dev/null || true
-    for p in "${TPIDS[@]}"; do
-        for i in $(seq 1 50); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$p" 2>/dev/null || true
-    done
-}
+. "$HERE/../lib/tmux.sh"
 cleanup() {
-    stop_tmux
+    tmux_stop
     xmpp_stop
     [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
@@ -67,7 +53,7 @@ message=false
 EOF
 tm new-session -d -s p -x 200 -y 50 \
     "exec env HOME=$P XDG_CONFIG_HOME=$P/.config XDG_DATA_HOME=$P/.local/share TERM=xterm-256color profanity"
-TPIDS=("$(tm display-message -p -t p '#{pid}')" "$(tm display-message -p -t p '#{pane_pid}')")
+tmux_track p
 screen() { tm capture-pane -p -t p; }
 keys() { tm send-keys -t p "$1" Enter; }
 # wait_screen PATTERN: until the visible screen has it (60 s at most)
@@ -137,11 +123,9 @@ grep -q '"text":"second from profanity"' "$T/a2" ||
     die "second message: $(cat "$T/a2")"
 ok "both ways again over the established sessions"
 
-stop_tmux
+tmux_stop
 pid=$XPID
 xmpp_stop
 kill -0 "$pid" 2>/dev/null && die "prosody still running"
-for p in "${TPIDS[@]}"; do
-    kill -0 "$p" 2>/dev/null && die "process $p (tmux or profanity) left"
-done
+[ -z "$(tmux_left)" ] || die "tmux or profanity left running: $(tmux_left)"
 ok "no process left running"

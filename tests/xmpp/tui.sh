@@ -13,19 +13,8 @@ xmpp_require tmux
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-xtui.XXXXXX")
 SOCK="$T/tmux.sock"
-tm() { tmux -f /dev/null -S "$SOCK" "$@"; }
-TPID=""
-stop_tmux() {
-    local i
-    tm kill-server 2>/dev/null || true
-    [ -n "$TPID" ] || return 0
-    for i in $(seq 1 50); do
-        kill -0 "$TPID" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$TPID" 2>/dev/null || true
-}
-cleanup() { stop_tmux; xmpp_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
+. "$HERE/../lib/tmux.sh"
+cleanup() { tmux_stop; xmpp_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 screen() { tm capture-pane -p -t s; }
 styled() { tm capture-pane -p -e -t s; }
@@ -67,7 +56,7 @@ mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
 unset TMUX
 tm new-session -d -s s -x 100 -y 30 \
     "exec env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$AIRLOCK' --home '$T/home' --account alice@localhost"
-TPID=$(tm display-message -p -t s '#{pid}')
+tmux_track s
 wait_for "xmpp: connected" 30 || die "the status line does not show xmpp connected"
 ok "the client opens an XMPP account and shows it connected"
 
@@ -102,9 +91,8 @@ sgr_has "reply in" 3 ||
 ok "a contact's reply arrives live, styled"
 
 tm send-keys -t s "/quit" Enter
-pid=$TPID
-stop_tmux
-kill -0 "$pid" 2>/dev/null && die "tmux server $pid still running"
+tmux_stop
+[ -z "$(tmux_left)" ] || die "still running: $(tmux_left)"
 xpid=$XPID
 xmpp_stop
 kill -0 "$xpid" 2>/dev/null && die "prosody still running"
