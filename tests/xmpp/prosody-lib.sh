@@ -6,6 +6,7 @@
 #   xmpp_start DIR [tls]  start; sets XPORT, XCFG, XPID
 #   xmpp_register USER    account USER@localhost with password "pw-USER"
 #   xmpp_stop             stop the server (idempotent)
+#   xmpp_restart          start it again: same config, port and data
 
 XPID=""
 
@@ -88,7 +89,12 @@ storage = "internal"
 log = { { levels = { min = "${XMPP_LOGLEVEL:-info}" }, to = "file", filename = "$XDIR/prosody.log" } }
 VirtualHost "localhost"
 CFG
-    prosody --config "$XCFG" -F >"$XDIR/stdout.log" 2>&1 &
+    xmpp_launch
+}
+
+# Start the configured server in the background and wait until it listens.
+xmpp_launch() {
+    prosody --config "$XCFG" -F >>"$XDIR/stdout.log" 2>&1 &
     XPID=$!
     # Ready when the port accepts connections.
     local i
@@ -123,4 +129,9 @@ xmpp_stop() {
         wait "$XPID" 2>/dev/null || true
     fi
     XPID=""
+}
+
+xmpp_restart() {
+    xmpp_stop
+    xmpp_launch
 }
