@@ -473,7 +473,12 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
             space_at(t, i + 1, e, &len) ||
             (j = find_closer(t, s, e, d, (char)c, i + 2, &cache)) >=
                 top_end) {
-            i++;
+            /* Not an opener. The directives right after it follow a
+             * non-space byte and come after after_open (<= i), so they do
+             * not open either: skip the run. */
+            for (i++; i < top_end && directive_index((unsigned char)t[i]) >= 0;
+                 i++)
+                ;
             continue;
         }
         put_linked(st, seg, i, style, depth);
@@ -488,17 +493,25 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
     put_linked(st, seg, e, style, depth);
 }
 
-/* Plain lines: a run of whole lines at the top level that hold no
- * directive, no ':' (so no link) and do not start a quote is one plain
- * piece. Returns the end of the run (pos when there is none). One word-at-
- * a-time pass looks for * _ ~ ` : and > (a '>' only matters at a line
- * start); a line that needs the parser ends the run at its start. */
+/* Plain lines: a run of whole lines at the top level whose parse is all
+ * plain (one piece) is one plain piece. Returns the end of the run (pos
+ * when there is none). One word-at-a-time pass looks for * _ ~ ` : and >
+ * (a '>' only matters at a line start). A line holding a directive is
+ * still plain when no span can open in it: an opening directive needs a
+ * byte after it that is neither whitespace nor the same character, and a
+ * closer of the same character later in the line (spans()); a line
+ * starting with '`' may be a fence. So the rest of such a line is read
+ * once: a directive after a directive of the same
+ * kind that had a non-space byte after it, or a ':' (a link), makes the
+ * line one the parser takes, from its start. */
 static size_t plain_lines(const char *t, size_t pos, size_t n)
 {
     const uint64_t one = 0x0101010101010101ull, hi = 0x8080808080808080ull;
     size_t i = pos;
 
     for (;;) {
+        unsigned may_open;    /* directives with a possible opener so far */
+
         while (n - i >= 8) {
             uint64_t x, a, b, c, d, f, g;
 
@@ -519,8 +532,36 @@ static size_t plain_lines(const char *t, size_t pos, size_t n)
             i++;
         if (i == n)
             return n;
-        if (t[i] == '>' && i > pos && t[i - 1] != '\n') {
-            i++;                     /* not a quote marker: text */
+        if (t[i] == '>') {
+            if (i > pos && t[i - 1] != '\n') {
+                i++;                 /* not a quote marker: text */
+                continue;
+            }
+            return i;                /* a quote: the parser's */
+        }
+        if (t[i] == '`' && (i == pos || t[i - 1] == '\n'))
+            return i;                /* maybe a fence: the parser's */
+        /* The rest of this line; what came before holds no directive, no
+         * ':' and no quote marker. */
+        may_open = 0;
+        for (; i < n && t[i] != '\n'; i++) {
+            unsigned char c = (unsigned char)t[i];
+            int d;
+
+            if (c == ':')
+                break;
+            if ((d = directive_index(c)) < 0)
+                continue;
+            if (may_open & (1u << d))
+                break;
+            if (i + 1 < n && t[i + 1] != (char)c &&
+                !ascii_space((unsigned char)t[i + 1]))
+                may_open |= 1u << d;
+        }
+        if (i == n)
+            return n;
+        if (t[i] == '\n') {
+            i++;                     /* a plain line: the run goes on */
             continue;
         }
         /* back to the start of this line: the parser takes it from there */
