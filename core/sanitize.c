@@ -180,33 +180,53 @@ static inline bool ascii_keep(uint8_t b)
     return (b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t';
 }
 
+/* Eight bytes with p[k] in bits 8k..8k+7 on every platform (compilers
+ * turn this into one load). */
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+           (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
 /* Bytes from p that are kept as they are: printable ASCII, LF and TAB.
  * Eight at a time where possible: a byte below 0x20 borrows in
  * (x - 0x20..), a byte at or above 0x7F sets the top bit of (x + 0x01..)
- * or of x. A word with a LF or TAB (or a false alarm) is checked
- * bytewise, then the word loop resumes. */
+ * or of x. A word that fails that quick test (a LF or TAB, or a false
+ * alarm) gets an exact test per byte, without carries between bytes:
+ * with y = b & 0x7F, y + 0x60 reaches 0x80 when y >= 0x20, y + 0x01 when
+ * y is 0x7F, and (y ^ v) + 0x7F when y is not v. The lowest byte that
+ * fails it is the end of the run. */
 static size_t ascii_run(const uint8_t *p, size_t n)
 {
     const uint64_t lo = 0x2020202020202020ull, one = 0x0101010101010101ull;
-    const uint64_t hi = 0x8080808080808080ull;
-    size_t i = 0, lim;
+    const uint64_t hi = 0x8080808080808080ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    size_t i = 0;
 
-    for (;;) {
-        while (n - i >= 8) {
-            uint64_t x;
+    while (n - i >= 8) {
+        uint64_t x = load_le64(p + i), y, keep, bad;
 
-            memcpy(&x, p + i, 8);
-            if (((x - lo) | (x + one) | x) & hi)
-                break;
+        if ((((x - lo) | (x + one) | x) & hi) == 0) {
             i += 8;
+            continue;
         }
-        lim = n - i < 8 ? n : i + 8;
-        for (; i < lim; i++)
-            if (!ascii_keep(p[i]))
-                return i;
-        if (i == n)
-            return n;
+        y = x & low7;
+        keep = ((y + one * 0x60) & ~(y + one)) |
+               ~((y ^ (one * '\n')) + low7) | ~((y ^ (one * '\t')) + low7);
+        bad = ~(keep & ~x) & hi;
+        if (bad != 0) {
+            /* 2^(8k) - 1 for the lowest bad byte k: k bytes of 0xFF */
+            uint64_t below = ((bad & (~bad + 1)) >> 7) - 1;
+
+            return i + (size_t)(((below & one) * one) >> 56);
+        }
+        i += 8;
     }
+    for (; i < n; i++)
+        if (!ascii_keep(p[i]))
+            return i;
+    return n;
 }
 
 airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
