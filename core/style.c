@@ -493,6 +493,17 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
     put_linked(st, seg, e, style, depth);
 }
 
+/* A byte plain_lines() must look at: * _ ~ ` : > or LF. */
+static inline bool line_special(unsigned char c)
+{
+    const uint64_t below64 = 1ull << '\n' | 1ull << '*' | 1ull << ':' |
+                             1ull << '>';
+    const uint64_t below128 = 1ull << ('_' - 64) | 1ull << ('`' - 64) |
+                              1ull << ('~' - 64);
+
+    return c < 64 ? (below64 >> c) & 1 : c < 128 && ((below128 >> (c - 64)) & 1);
+}
+
 /* Plain lines: a run of whole lines at the top level whose parse is all
  * plain (one piece) is one plain piece. Returns the end of the run (pos
  * when there is none). One word-at-a-time pass looks for * _ ~ ` : and >
@@ -500,19 +511,24 @@ static void spans(styler *st, size_t s, size_t e, uint32_t base,
  * still plain when no span can open in it: an opening directive needs a
  * byte after it that is neither whitespace nor the same character, and a
  * closer of the same character later in the line (spans()); a line
- * starting with '`' may be a fence. So the rest of such a line is read
- * once: a directive after a directive of the same
- * kind that had a non-space byte after it, or a ':' (a link), makes the
- * line one the parser takes, from its start. */
+ * starting with '`' may be a fence. So the rest of a line with a hit is
+ * read once, bytewise: a directive after one of the same kind that had a
+ * byte after it other than whitespace and itself, or a ':' (a link),
+ * makes the line one the parser takes, from its start. */
 static size_t plain_lines(const char *t, size_t pos, size_t n)
 {
     const uint64_t one = 0x0101010101010101ull, hi = 0x8080808080808080ull;
     size_t i = pos;
 
     for (;;) {
-        unsigned may_open;    /* directives with a possible opener so far */
+        unsigned may_open = 0;    /* directives with a possible opener */
+        size_t near = n - i < 8 ? n : i + 8;
 
-        while (n - i >= 8) {
+        /* Short lines (a hit or a LF close by) are read bytewise: cheaper
+         * than a word test per line. */
+        while (i < near && !line_special((unsigned char)t[i]))
+            i++;
+        while (i == near && n - i >= 8) {   /* none close by: words */
             uint64_t x, a, b, c, d, f, g;
 
             memcpy(&x, t + i, 8);
@@ -525,50 +541,45 @@ static size_t plain_lines(const char *t, size_t pos, size_t n)
             if ((((a - one) & ~a) | ((b - one) & ~b) | ((c - one) & ~c) |
                  ((d - one) & ~d) | ((f - one) & ~f) | ((g - one) & ~g)) & hi)
                 break;
-            i += 8;
+            near = i += 8;
         }
-        while (i < n && t[i] != ':' && t[i] != '>' &&
-               directive_index((unsigned char)t[i]) < 0)
-            i++;
-        if (i == n)
-            return n;
-        if (t[i] == '>') {
-            if (i > pos && t[i - 1] != '\n') {
-                i++;                 /* not a quote marker: text */
-                continue;
-            }
-            return i;                /* a quote: the parser's */
-        }
-        if (t[i] == '`' && (i == pos || t[i - 1] == '\n'))
-            return i;                /* maybe a fence: the parser's */
-        /* The rest of this line; what came before holds no directive, no
-         * ':' and no quote marker. */
-        may_open = 0;
-        for (; i < n && t[i] != '\n'; i++) {
+        /* The rest of this line, bytewise: what came before it in the
+         * line holds none of * _ ~ ` : > */
+        for (; i < n; i++) {
             unsigned char c = (unsigned char)t[i];
+            bool line_start;
             int d;
 
-            if (c == ':')
-                break;
-            if ((d = directive_index(c)) < 0)
+            if (!line_special(c))
                 continue;
-            if (may_open & (1u << d))
+            if (c == '\n')
                 break;
+            if (c == ':')
+                goto parse;              /* maybe a link */
+            line_start = i == pos || t[i - 1] == '\n';
+            if (c == '>') {
+                if (line_start)
+                    return i;            /* a quote */
+                continue;                /* text */
+            }
+            if (c == '`' && line_start)
+                return i;                /* maybe a fence */
+            d = directive_index(c);
+            if (may_open & (1u << d))
+                goto parse;              /* maybe an opener and its closer */
             if (i + 1 < n && t[i + 1] != (char)c &&
                 !ascii_space((unsigned char)t[i + 1]))
                 may_open |= 1u << d;
         }
         if (i == n)
             return n;
-        if (t[i] == '\n') {
-            i++;                     /* a plain line: the run goes on */
-            continue;
-        }
-        /* back to the start of this line: the parser takes it from there */
-        while (i > pos && t[i - 1] != '\n')
-            i--;
-        return i;
+        i++;                             /* a plain line: the run goes on */
     }
+parse:
+    /* back to the start of this line: the parser takes it from there */
+    while (i > pos && t[i - 1] != '\n')
+        i--;
+    return i;
 }
 
 /* ---- blocks -------------------------------------------------------------- */
