@@ -155,6 +155,53 @@ static size_t tag_seq_len(const uint8_t *p, size_t n)
     }
 }
 
+/* What the sanitizer does with a code point from U+00A0 on, by its
+ * general category: keep it, count it as a combining mark (M*), drop it
+ * as a format character (Cf) or make it a LF (Zl, Zp). */
+enum san_class { SAN_KEEP, SAN_MARK, SAN_FORMAT, SAN_LINE };
+
+static enum san_class san_class_lookup(int32_t cp)
+{
+    switch (utf8proc_get_property(cp)->category) {
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+        return SAN_MARK;
+    case UTF8PROC_CATEGORY_CF:
+        return SAN_FORMAT;
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
+        return SAN_LINE;
+    default:
+        return SAN_KEEP;
+    }
+}
+
+/* san_class_lookup() without the table walk for the blocks most text, and
+ * most floods, are made of: Latin-1 to Spacing Modifier Letters (only
+ * U+00AD SOFT HYPHEN is Cf), Combining Diacritical Marks (all Mn), General
+ * Punctuation (spaces, joiners, bidi controls, U+2028/9) and the CJK
+ * Unified Ideographs and Hangul Syllables blocks (letters; unassigned ones
+ * are kept too). test_sanitize compares it with utf8proc for every code
+ * point. */
+static inline enum san_class san_class(int32_t cp)
+{
+    if (cp < 0x300)
+        return cp == 0xAD ? SAN_FORMAT : SAN_KEEP;
+    if (cp < 0x370)
+        return SAN_MARK;
+    if (cp >= 0x2000 && cp < 0x2070) {
+        if ((cp >= 0x200B && cp <= 0x200F) ||
+            (cp >= 0x202A && cp <= 0x202E) ||
+            (cp >= 0x2060 && cp <= 0x2064) || cp >= 0x2066)
+            return SAN_FORMAT;
+        return cp == 0x2028 || cp == 0x2029 ? SAN_LINE : SAN_KEEP;
+    }
+    if ((cp >= 0x4E00 && cp < 0xA000) || (cp >= 0xAC00 && cp < 0xD7A4))
+        return SAN_KEEP;
+    return san_class_lookup(cp);
+}
+
 static bool is_mark(int category)
 {
     return category == UTF8PROC_CATEGORY_MN ||
@@ -268,11 +315,15 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
         uint8_t b = in[i];
         int32_t cp = 0;
         size_t n;
-        const utf8proc_property_t *prop;
 
         if (!name && ascii_keep(b)) {
             marks = 0;
-            i += ascii_run(in + i, len - i);
+            /* one letter before a non-ASCII byte (a base and its marks):
+             * no run to look for */
+            if (len - i > 1 && in[i + 1] >= 0x80)
+                i++;
+            else
+                i += ascii_run(in + i, len - i);
             continue;
         }
         if (b >= 0x20 && b < 0x7F) {
@@ -350,18 +401,15 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
             i += n;
             continue;
         }
-        prop = utf8proc_get_property(cp);
-        switch (prop->category) {
-        case UTF8PROC_CATEGORY_MN:
-        case UTF8PROC_CATEGORY_MC:
-        case UTF8PROC_CATEGORY_ME:
+        switch (san_class(cp)) {
+        case SAN_MARK:
             if (++marks > GATE_MARKS_MAX) {
                 FLUSH_TO(i + n);
                 ch |= GATE_SAN_MARKS;
             }
             i += n;
             continue;
-        case UTF8PROC_CATEGORY_CF:
+        case SAN_FORMAT:
             if (cp == (int32_t)CP_ZWJ || cp == (int32_t)CP_ZWNJ) {
                 i += n;      /* kept; part of the current cluster */
                 continue;
@@ -370,8 +418,7 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
             ch |= is_bidi_control(cp) ? GATE_SAN_BIDI : GATE_SAN_INVISIBLE;
             i += n;
             continue;
-        case UTF8PROC_CATEGORY_ZL:
-        case UTF8PROC_CATEGORY_ZP:   /* U+2028, U+2029 */
+        case SAN_LINE:               /* U+2028, U+2029 */
             FLUSH_TO(i + n);
             if (name)
                 o += put_cp(o, CP_CONTROL_PICTURES + '\n');
@@ -381,7 +428,7 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
             marks = 0;
             i += n;
             continue;
-        default:
+        case SAN_KEEP:
             break;
         }
         marks = 0;

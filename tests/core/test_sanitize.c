@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <utf8proc.h>
 
 #include "core/gate.h"
 
@@ -348,6 +349,59 @@ static void test_single_byte_everywhere(void **state)
     }
 }
 
+/* Every code point from U+00A0 on between two letters, against its
+ * general category straight from utf8proc: the sanitizer classifies some
+ * blocks without asking utf8proc, and must agree with it everywhere. */
+static void test_every_code_point(void **state)
+{
+    wr w;
+    int32_t cp;
+
+    (void)state;
+    wr_init(&w, NULL, 64);
+    for (cp = 0xA0; cp <= 0x10FFFF; cp++) {
+        uint8_t in[8], want[8];
+        size_t n, wn = 0;
+        unsigned ch = 0, want_ch = 0;
+
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        in[0] = 'a';
+        n = 1 + (size_t)utf8proc_encode_char(cp, in + 1);
+        in[n++] = 'b';
+        want[wn++] = 'a';
+        switch (utf8proc_get_property(cp)->category) {
+        case UTF8PROC_CATEGORY_CF:
+            if (cp == 0x200C || cp == 0x200D) {
+                memcpy(want + wn, in + 1, n - 2);
+                wn += n - 2;
+            } else {
+                want_ch = (cp >= 0x202A && cp <= 0x202E) ||
+                                  (cp >= 0x2066 && cp <= 0x2069) ||
+                                  cp == 0x061C
+                              ? GATE_SAN_BIDI : GATE_SAN_INVISIBLE;
+            }
+            break;
+        case UTF8PROC_CATEGORY_ZL:
+        case UTF8PROC_CATEGORY_ZP:
+            want[wn++] = '\n';
+            want_ch = GATE_SAN_NEWLINE;
+            break;
+        default:                    /* kept, combining marks included */
+            memcpy(want + wn, in + 1, n - 2);
+            wn += n - 2;
+            break;
+        }
+        want[wn++] = 'b';
+        w.len = 0;
+        assert_int_equal(gate_sanitize(&w, in, n, 0, &ch), AIRLOCK_OK);
+        if (w.len != wn || memcmp(w.buf, want, wn) != 0 || ch != want_ch)
+            fail_msg("U+%04X: %zu bytes, changes %u (want %zu, %u)",
+                     (unsigned)cp, w.len, ch, wn, want_ch);
+    }
+    wr_clear(&w, false);
+}
+
 static void test_idempotent(void **state)
 {
     static const char in[] =
@@ -456,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_legitimate_text),
         cmocka_unit_test(test_name_option),
         cmocka_unit_test(test_single_byte_everywhere),
+        cmocka_unit_test(test_every_code_point),
         cmocka_unit_test(test_idempotent),
         cmocka_unit_test(test_cut),
         cmocka_unit_test(test_clean),
