@@ -504,6 +504,43 @@ static inline bool line_special(unsigned char c)
     return c < 64 ? (below64 >> c) & 1 : c < 128 && ((below128 >> (c - 64)) & 1);
 }
 
+/* For a line ending at e in which none of the directives before t[i]
+ * could open a span: false when t[i] (directive d) may close a span opened
+ * by one of them; else records whether t[i] could open one. An opener
+ * needs a byte after it that is neither whitespace nor itself, and a
+ * closer of its kind at least two bytes on (spans()). plain_lines() has
+ * the same rule inline. */
+static inline bool no_span_yet(const char *t, size_t i, size_t e, int d,
+                               unsigned *may_open)
+{
+    if (*may_open & (1u << d))
+        return false;
+    if (i + 1 < e && t[i + 1] != t[i] && !ascii_space((unsigned char)t[i + 1]))
+        *may_open |= 1u << d;
+    return true;
+}
+
+/* The rest [i, e) of a quoted line (e at its LF or the end) when spans()
+ * would make one plain piece of it: no span can open and no ':' (so no
+ * link). A '>' there is text. */
+static bool quoted_rest_plain(const char *t, size_t i, size_t e)
+{
+    unsigned may_open = 0;
+
+    for (; i < e; i++) {
+        unsigned char c = (unsigned char)t[i];
+        int d;
+
+        if (!line_special(c))
+            continue;
+        if (c == ':')
+            return false;
+        if ((d = directive_index(c)) >= 0 && !no_span_yet(t, i, e, d, &may_open))
+            return false;
+    }
+    return true;
+}
+
 /* Plain lines: a run of whole lines at the top level whose parse is all
  * plain (one piece) is one plain piece. Returns the end of the run (pos
  * when there is none). One word-at-a-time pass looks for * _ ~ ` : and >
@@ -584,6 +621,32 @@ parse:
 
 /* ---- blocks -------------------------------------------------------------- */
 
+/* The first LF at or after i, or n: a word at a time for the first 64
+ * bytes (most lines are short: cheaper than a call), then memchr. */
+static size_t line_end(const char *t, size_t i, size_t n)
+{
+    const uint64_t one = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+    size_t words = n - i < 64 ? n - i : 64;
+    const char *lf;
+
+    for (; words >= 8; words -= 8) {
+        uint64_t x;
+
+        memcpy(&x, t + i, 8);
+        x ^= one * '\n';
+        if ((x - one) & ~x & hi)
+            break;
+        i += 8;
+    }
+    if (words >= 8 || n - i < 8) {
+        while (i < n && t[i] != '\n')
+            i++;
+        return i;
+    }
+    lf = memchr(t + i, '\n', n - i);
+    return lf != NULL ? (size_t)(lf - t) : n;
+}
+
 static bool is_fence(const char *t, size_t c, size_t eol)
 {
     return eol - c >= 3 && t[c] == '`' && t[c + 1] == '`' && t[c + 2] == '`';
@@ -614,14 +677,9 @@ airlock_err gate_style(const char *text, size_t n, gate_emit_fn emit,
             continue;
         }
         lf = NULL;
-        for (run = pos; run < n && run < pos + 16; run++) {
-            if (text[run] == '\n') {
-                lf = text + run;
-                break;
-            }
-        }
-        if (lf == NULL && run < n)
-            lf = memchr(text + run, '\n', n - run);
+        run = line_end(text, pos, n);
+        if (run < n)
+            lf = text + run;
         size_t eol = lf != NULL ? (size_t)(lf - text) : n;
         size_t next = lf != NULL ? eol + 1 : n;
         size_t c = pos, len;
@@ -653,6 +711,9 @@ airlock_err gate_style(const char *text, size_t n, gate_emit_fn emit,
         } else if (is_fence(text, c, eol)) {
             pre_level = (int)level;
             put(&st, c, next, block | AIRLOCK_STYLE_PRE, level, false);
+        } else if (level > 0 && quoted_rest_plain(text, c, eol)) {
+            /* what spans() would put, in one piece */
+            put(&st, c, next, block, level, false);
         } else {
             spans(&st, c, eol, block, level);
             put(&st, eol, next, block, level, false);
