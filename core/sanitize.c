@@ -368,29 +368,24 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
             ch |= GATE_SAN_CONTROL;
             continue;
         }
-        if (b < 0xC2 || b > 0xF4) {
-            /* A run of bytes that never start a sequence: one U+FFFD each. */
+        if (b < 0xC2 || b > 0xF4 || (n = utf8_seq(in + i, len - i, &cp)) == 0) {
+            /* Ill-formed input: one U+FFFD for the maximal subpart here,
+             * then one for each following byte that never starts a
+             * sequence (a lead byte goes back to the loop). */
             FLUSH_TO(i);
-            do {
+            i += b < 0xC2 || b > 0xF4 ? 1 : bad_len(in + i, len - i);
+            for (;;) {
                 o[0] = 0xEF;
                 o[1] = 0xBF;
                 o[2] = 0xBD;
                 o += 3;
+                if (i == len || (b = in[i]) < 0x80 || (b >= 0xC2 && b <= 0xF4))
+                    break;
                 i++;
-            } while (i < len && in[i] >= 0x80 && (in[i] < 0xC2 || in[i] > 0xF4));
+            }
             run = i;
             ch |= GATE_SAN_INVALID;
             marks = 0;
-            continue;
-        }
-        if ((n = utf8_seq(in + i, len - i, &cp)) == 0) {
-            size_t k = bad_len(in + i, len - i);
-
-            FLUSH_TO(i + k);
-            o += put_cp(o, CP_REPLACEMENT);
-            ch |= GATE_SAN_INVALID;
-            marks = 0;
-            i += k;
             continue;
         }
         if (cp < 0xA0) {             /* C1 controls U+0080..U+009F */
