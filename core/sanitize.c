@@ -299,10 +299,17 @@ airlock_err gate_sanitize(wr *w, const uint8_t *in, size_t len, unsigned opts,
         return err;
     o = w->buf + w->len;
 
-/* Copy the pending unchanged run of input, then start a new one at `to`. */
+/* Copy the pending unchanged run of input, then start a new one at `to`.
+ * SPARE16: a short run is copied as 16 bytes when 16 are left to read;
+ * the bytes past it are within the room reserved above (the output of
+ * [0, run) is at most 3 * run bytes, and 3 * len - 3 * run >= 48) and are
+ * overwritten or beyond w->len. */
 #define FLUSH_TO(to) do { \
         if (i - run > 16) { \
             memcpy(o, in + run, i - run); \
+            o += i - run; \
+        } else if (len - run >= 16) { \
+            memcpy(o, in + run, 16);  /* see SPARE16 */ \
             o += i - run; \
         } else { \
             while (run < i) \
