@@ -99,6 +99,7 @@ typedef struct xt {
     size_t own_n;
     bool own_known;
     bool drain_more;                   /* the last drain stopped at its cap */
+    bool secured_seen;                 /* this attempt got as far as TLS */
     /* the bundle to publish (from the engine) */
     bool have_pub;
     net_omemo_local pub;
@@ -434,6 +435,10 @@ static void run_for(xt *t, int ms)
     base_sigpipe_hold(&g);
     xmpp_run_once(t->x, (unsigned long)(ms > 0 ? ms : 0));
     base_sigpipe_release(&g);
+    /* libstrophe forgets it on disconnect, and a refused password comes
+     * at least one round trip after the handshake: look after each round */
+    if (t->state == XT_CONNECTING && xmpp_conn_is_secured(t->conn))
+        t->secured_seen = true;
 }
 
 /* Send `iq` (we own it) to `peer` ("": own account) and wait for the
@@ -1431,15 +1436,23 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     drop_waits(t);
     if (t->state == XT_CONNECTING && !t->session_seen) {
         /* Closed before the session: a TLS error sets `error`; SASL
-         * refusal closes the stream with neither error nor stream error. */
+         * refusal closes the stream with neither error nor stream error,
+         * and so does libstrophe when TLS is required and the server did
+         * not offer STARTTLS (or someone on the way removed it): not
+         * secured yet, that is a TLS failure, retried, never a refused
+         * password. */
         if (error != 0)
             t->fail = t->tls != NET_XMPP_TLS_DISABLE &&
                       error != ECONNREFUSED && error != ETIMEDOUT &&
                       error != ECONNRESET && error != EHOSTUNREACH &&
                       error != ENETUNREACH ? AIRLOCK_ERR_TLS :
                                              AIRLOCK_ERR_NET;
+        else if (se != NULL)
+            t->fail = AIRLOCK_ERR_NET;
+        else if (t->tls != NET_XMPP_TLS_DISABLE && !t->secured_seen)
+            t->fail = AIRLOCK_ERR_TLS;
         else
-            t->fail = se != NULL ? AIRLOCK_ERR_NET : AIRLOCK_ERR_AUTH;
+            t->fail = AIRLOCK_ERR_AUTH;
     } else if (t->fail != AIRLOCK_ERR_STORE) {
         t->fail = AIRLOCK_ERR_NET;
     }
@@ -1472,6 +1485,7 @@ static void start_connect(xt *t)
         break;
     }
     t->session_seen = false;
+    t->secured_seen = false;
     t->fail = AIRLOCK_OK;
     (void)xmpp_conn_set_flags(t->conn, flags);
     xmpp_conn_set_jid(t->conn, t->jid);

@@ -36,7 +36,8 @@ free_port() {
 }
 
 # xmpp_start DIR [tls]: with "tls", STARTTLS with a fresh self-signed
-# certificate for localhost is offered and required.
+# certificate for localhost is offered and required (XMPP_CERT and
+# XMPP_KEY: that certificate instead).
 xmpp_start() {
     XDIR=$1
     local tls=${2:-}
@@ -49,10 +50,16 @@ xmpp_start() {
     local tls_cfg='modules_disabled = { "s2s"; "tls"; "admin_socket"; }
 c2s_require_encryption = false'
     if [ "$tls" = tls ]; then
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-            -addext subjectAltName=DNS:localhost \
-            -keyout "$XDIR/certs/localhost.key" \
-            -out "$XDIR/certs/localhost.crt" >/dev/null 2>&1 || return 1
+        if [ -n "${XMPP_CERT:-}" ]; then
+            # a certificate the caller made (tls.sh: one from its own CA)
+            cp "$XMPP_CERT" "$XDIR/certs/localhost.crt"
+            cp "$XMPP_KEY" "$XDIR/certs/localhost.key"
+        else
+            openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+                -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+                -keyout "$XDIR/certs/localhost.key" \
+                -out "$XDIR/certs/localhost.crt" >/dev/null 2>&1 || return 1
+        fi
         tls_cfg="modules_enabled = { \"roster\"; \"saslauth\"; \"disco\"; \"carbons\"; \"pep\"; \"blocklist\"; \"smacks\"; \"ping\"; \"private\"; \"tls\"; }
 modules_disabled = { \"s2s\"; \"admin_socket\"; }
 c2s_require_encryption = true
