@@ -152,13 +152,18 @@ airlock_err engine_devcheck_forget(airlock_ctx *ctx, const char *addr)
     return pending_save(ctx, addr, &p);
 }
 
-airlock_err engine_check_devices(airlock_ctx *ctx, const char *addr,
-                                 const uint32_t *release, size_t release_n,
-                                 bool *changed)
+/* The check itself, given the contact's list (have_list false: it could
+ * not be fetched). `fetch`: fetch it here first, only when there is
+ * anything to decide. */
+static airlock_err check(airlock_ctx *ctx, const char *addr,
+                         const uint32_t *release, size_t release_n,
+                         bool fetch, const uint32_t *given, size_t given_n,
+                         bool *changed)
 {
-    uint32_t *devs = NULL, *listed = NULL;
-    size_t n = 0, listed_n = 0, i, unlisted = 0;
-    bool have_list, any = false;
+    uint32_t *devs = NULL, *fetched = NULL;
+    const uint32_t *listed = given;
+    size_t n = 0, listed_n = given_n, i, unlisted = 0;
+    bool have_list = !fetch, any = false;
     store_remote_id rid;
     pending old, now;
     airlock_err err;
@@ -174,20 +179,21 @@ airlock_err engine_check_devices(airlock_ctx *ctx, const char *addr,
     /* To decide: devices believed so far, and those held by a check
      * (earlier or in this batch). Devices held for a changed key, or a new
      * device of a contact who has others, stay held for the user. */
-    for (i = 0; i < n; i++) {
-        if (store_rid_get(ctx->st, addr, devs[i], &rid) != AIRLOCK_OK)
-            continue;
-        if (rid.status != STORE_ID_CHANGED ||
-            in(release, release_n, devs[i]) || in(old.dev, old.n, devs[i]))
-            any = true;
-    }
+    for (i = 0; i < n && !any; i++)
+        any = store_rid_get(ctx->st, addr, devs[i], &rid) == AIRLOCK_OK &&
+              (rid.status != STORE_ID_CHANGED ||
+               in(release, release_n, devs[i]) ||
+               in(old.dev, old.n, devs[i]));
     if (!any) {
         free(devs);
         return AIRLOCK_OK;
     }
     /* Network first, outside any transaction. */
-    have_list = ctx->net->ops->devices(ctx->net, addr, &listed,
-                                       &listed_n) == AIRLOCK_OK;
+    if (fetch) {
+        have_list = ctx->net->ops->devices(ctx->net, addr, &fetched,
+                                           &listed_n) == AIRLOCK_OK;
+        listed = fetched;
+    }
     memset(&now, 0, sizeof now);
     now.last_ms = base_now_ms();
     if ((err = store_begin(ctx->st)) != AIRLOCK_OK)
@@ -232,6 +238,20 @@ airlock_err engine_check_devices(airlock_ctx *ctx, const char *addr,
                         addr, have_list ? DETAIL_UNLISTED : DETAIL_NOLIST);
 out:
     free(devs);
-    free(listed);
+    free(fetched);
     return err;
+}
+
+airlock_err engine_check_devices(airlock_ctx *ctx, const char *addr,
+                                 const uint32_t *release, size_t release_n,
+                                 bool *changed)
+{
+    return check(ctx, addr, release, release_n, true, NULL, 0, changed);
+}
+
+airlock_err engine_check_listed(airlock_ctx *ctx, const char *addr,
+                                const uint32_t *listed, size_t listed_n,
+                                bool *changed)
+{
+    return check(ctx, addr, NULL, 0, false, listed, listed_n, changed);
 }

@@ -117,6 +117,11 @@ airlock_err engine_mark_unencrypted(airlock_ctx *ctx, airlock_model **m);
 airlock_err engine_check_devices(airlock_ctx *ctx, const char *addr,
                                  const uint32_t *release, size_t release_n,
                                  bool *changed);
+/* The same with the contact's device list already in hand (the send path
+ * fetched it to encrypt): no second query. */
+airlock_err engine_check_listed(airlock_ctx *ctx, const char *addr,
+                                const uint32_t *listed, size_t listed_n,
+                                bool *changed);
 /* What the store remembers of the devices a check held for one contact
  * (meta value: last check time u64be, then device ids u32be). parse is
  * for bytes read back from the store (bounded reader; false and an empty

@@ -217,9 +217,11 @@ static airlock_err send_payload(airlock_ctx *ctx, const char *to,
     if (!engine_addr_ok(to) || frame == NULL || n > NET_ENV_PAYLOAD_MAX)
         return AIRLOCK_ERR_ARG;
     became_contact = false;
+    if ((err = find_targets(ctx, to, &t)) != AIRLOCK_OK)
+        return err;
     /* Writing to a stranger makes them a contact: over a transport whose
-     * senders are claims, the devices they wrote from must be on their
-     * published device list first (devcheck.c). */
+     * senders are claims, the devices they wrote from must be on the
+     * published device list just fetched to encrypt (devcheck.c). */
     if (store_copy && ctx->net->ops->claimed_senders &&
         strcmp(to, ctx->account) != 0) {
         store_contact c;
@@ -227,12 +229,10 @@ static airlock_err send_payload(airlock_ctx *ctx, const char *to,
 
         if (store_contact_get(ctx->st, to, &c) == AIRLOCK_OK &&
             c.trust == AIRLOCK_TRUST_UNKNOWN &&
-            (err = engine_check_devices(ctx, to, NULL, 0, &chg)) !=
+            (err = engine_check_listed(ctx, to, t.to, t.nto, &chg)) !=
                 AIRLOCK_OK)
             return err;
     }
-    if ((err = find_targets(ctx, to, &t)) != AIRLOCK_OK)
-        return err;
     if ((ct = malloc(n > 0 ? n : 1)) == NULL)
         return AIRLOCK_ERR_NOMEM;
     if ((err = store_begin(ctx->st)) != AIRLOCK_OK)

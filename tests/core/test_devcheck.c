@@ -250,7 +250,10 @@ static void test_write_to_stranger_unlisted(void **state)
     bob2 = open_acct_in(f, home2, BOB);
     mode = LIST_HIDE_SENDER;
     hidden = airlock_device_id(f->bob);
+    queries = 0;
     send_from(f->alice, BOB, "who are you?");
+    /* bob's list once (to encrypt and to check), our own list once */
+    assert_int_equal(queries, 2);
     airlock_close(bob2);
     /* bob's message is the second newest now; the whole conversation */
     {
