@@ -17,10 +17,10 @@
 
 #include <airlock/airlock.h>
 
-/* Text content: the five characters HTML gives a meaning to are escaped,
- * a line break becomes <br>, everything else is copied as the sanitized
- * UTF-8 the library made. */
-static void put_text(const char *s, size_t n)
+/* The five characters HTML gives a meaning to are escaped and a line
+ * break becomes `nl`; everything else is copied as the sanitized UTF-8 the
+ * library made. */
+static void put_escaped(const char *s, size_t n, const char *nl)
 {
     size_t i;
 
@@ -31,28 +31,22 @@ static void put_text(const char *s, size_t n)
         case '>': fputs("&gt;", stdout); break;
         case '"': fputs("&quot;", stdout); break;
         case '\'': fputs("&#39;", stdout); break;
-        case '\n': fputs("<br>", stdout); break;
+        case '\n': fputs(nl, stdout); break;
         default: fputc(s[i], stdout);
         }
     }
 }
 
-/* A double-quoted attribute value: the same escapes, and no tag ever. */
+/* Text content: a line break is <br>. */
+static void put_text(const char *s, size_t n)
+{
+    put_escaped(s, n, "<br>");
+}
+
+/* A double-quoted attribute value: no tag ever, a line break stays one. */
 static void put_attr(const char *s, size_t n)
 {
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '&': fputs("&amp;", stdout); break;
-        case '<': fputs("&lt;", stdout); break;
-        case '>': fputs("&gt;", stdout); break;
-        case '"': fputs("&quot;", stdout); break;
-        case '\'': fputs("&#39;", stdout); break;
-        case '\n': fputs("&#10;", stdout); break;
-        default: fputc(s[i], stdout);
-        }
-    }
+    put_escaped(s, n, "&#10;");
 }
 
 /* The library gives links only with these schemes; a front end checks
